@@ -1,0 +1,266 @@
+"""Datasets: registry, download (torchvision, with its checksums), offline import from a
+local folder, FFCV `.beton` conversion and the two ways of reading a `.beton` back
+(resident tensors on the training device, or FFCV's Loader)."""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .logs import log
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    name: str            # config name, e.g. "fashion_mnist"
+    title: str           # how captions name it
+    torchvision: str     # torchvision.datasets class (or "" where we download ourselves)
+    shape: tuple[int, int, int]
+    classes: int
+    n_train: int
+    n_test: int
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+
+
+# Per-dataset normalisation constants are the usual published channel statistics of the
+# training split (the paper normalises inputs per dataset).
+DATASETS: dict[str, DatasetInfo] = {
+    d.name: d
+    for d in [
+        DatasetInfo("mnist", "MNIST", "MNIST", (1, 28, 28), 10, 60000, 10000, (0.1307,), (0.3081,)),
+        DatasetInfo("fashion_mnist", "Fashion-MNIST", "FashionMNIST", (1, 28, 28), 10, 60000, 10000,
+                    (0.2860,), (0.3530,)),
+        DatasetInfo("cifar10", "CIFAR-10", "CIFAR10", (3, 32, 32), 10, 50000, 10000,
+                    (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
+        DatasetInfo("cifar100", "CIFAR-100", "CIFAR100", (3, 32, 32), 100, 50000, 10000,
+                    (0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762)),
+    ]
+}
+
+SPLITS = ("train", "test")
+
+# idx file names torchvision's MNIST-family classes read from `root/<Class>/raw/`.
+IDX_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+
+# sha256 of the *decompressed* idx files. Debian recompresses the archives, so the gz
+# md5s in torchvision's `resources` do not match; the content does.
+KNOWN_IDX_SHA256 = {
+    "fashion_mnist": {
+        "train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+        "train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+        "t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+        "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+    },
+}
+
+
+class DatasetError(RuntimeError):
+    """A dataset is missing or fails its integrity check; the message says how to fix it."""
+
+
+def info(name: str) -> DatasetInfo:
+    try:
+        return DATASETS[name]
+    except KeyError:
+        raise DatasetError(f"unknown dataset {name!r}; known: {', '.join(sorted(DATASETS))}") from None
+
+
+def _tv_class(name: str):
+    import torchvision.datasets as tvd
+
+    return getattr(tvd, info(name).torchvision)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------- download / import
+def download(name: str, root: str | os.PathLike) -> None:
+    """Fetch both splits with torchvision (which verifies its md5 checksums)."""
+    cls = _tv_class(name)
+    for train in (True, False):
+        cls(str(root), train=train, download=True)
+
+
+def _read_idx(path: Path) -> np.ndarray:
+    """Parse an idx file (the MNIST format); raises DatasetError on a malformed file."""
+    data = path.read_bytes()
+    if len(data) < 8 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
+        raise DatasetError(f"{path}: not an unsigned-byte idx file (bad magic number)")
+    ndim = data[3]
+    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+    offset = 4 + 4 * ndim
+    if len(data) - offset != int(np.prod(dims)):
+        raise DatasetError(f"{path}: header says {dims} but the file holds {len(data) - offset} bytes (truncated?)")
+    return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(dims)
+
+
+def import_local(name: str, source: str | os.PathLike, root: str | os.PathLike) -> None:
+    """Copy an MNIST-family dataset's idx files (``.gz`` or plain) from a local folder
+    into torchvision's layout ``root/<Class>/raw/`` and check them: header, shape,
+    counts, label range, and content hash where the real files' hash is known."""
+    meta = info(name)
+    if not meta.torchvision or "MNIST" not in meta.torchvision:
+        raise DatasetError(f"offline import supports the MNIST-family idx format; {name!r} must be downloaded")
+    source = Path(source)
+    if not source.is_dir():
+        raise DatasetError(f"offline source folder {source} for {name!r} does not exist "
+                           f"(on Debian: apt-get install dataset-{name.replace('_', '-')}; or fix config key offline_sources.{name})")
+    raw = Path(root) / meta.torchvision / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    expected = {"train": meta.n_train, "test": meta.n_test}
+    for split, (img_name, lbl_name) in IDX_FILES.items():
+        arrays = []
+        for fname in (img_name, lbl_name):
+            candidates = [source / (fname + ".gz"), source / fname]
+            found = next((c for c in candidates if c.exists()), None)
+            if found is None:
+                raise DatasetError(f"offline source {source} lacks {fname}.gz (or {fname}) for dataset {name!r}")
+            dest = raw / fname
+            tmp = dest.with_suffix(".tmp")
+            opener = gzip.open if found.suffix == ".gz" else open
+            with opener(found, "rb") as src, open(tmp, "wb") as out:
+                shutil.copyfileobj(src, out)
+            os.replace(tmp, dest)
+            known = KNOWN_IDX_SHA256.get(name, {}).get(fname)
+            if known is not None and _sha256(dest) != known:
+                dest.unlink()
+                raise DatasetError(f"{found}: content hash differs from the real {meta.title} file {fname}; "
+                                   f"the copy is corrupt or not {meta.title}")
+            arrays.append(_read_idx(dest))
+        images, labels = arrays
+        n = expected[split] if name in KNOWN_IDX_SHA256 else len(labels)
+        if images.shape[1:] != meta.shape[1:] or len(images) != len(labels) or len(labels) != n:
+            raise DatasetError(f"{source}: {split} split has images {images.shape} and {len(labels)} labels; "
+                               f"expected {n} images of {meta.shape[1:]}")
+        if labels.max() >= meta.classes:
+            raise DatasetError(f"{source}: {split} labels reach {labels.max()}, but {meta.title} has {meta.classes} classes")
+
+
+def prepare(name: str, root: str | os.PathLike, source: str | os.PathLike | None = None) -> dict:
+    """Download (or import from `source`) and return a manifest of what is on disk."""
+    if source:
+        import_local(name, source, root)
+    else:
+        download(name, root)
+    images, labels = {}, {}
+    for split in SPLITS:
+        x, y = load_split(name, root, split)
+        images[split], labels[split] = x, y
+    manifest = {
+        "dataset": name,
+        "source": str(source) if source else "torchvision download",
+        "shape": list(info(name).shape),
+        "classes": info(name).classes,
+        "counts": {s: int(len(labels[s])) for s in SPLITS},
+        "sha256": {s: hashlib.sha256(np.ascontiguousarray(images[s]).tobytes()
+                                     + np.ascontiguousarray(labels[s]).tobytes()).hexdigest() for s in SPLITS},
+    }
+    log.info("dataset %s ready: %s", name, json.dumps(manifest["counts"]))
+    return manifest
+
+
+def load_split(name: str, root: str | os.PathLike, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """Images as uint8 [N, C, H, W] and labels as int64 [N], read through torchvision
+    (no download: `prepare` must have run)."""
+    meta = info(name)
+    cls = _tv_class(name)
+    try:
+        ds = cls(str(root), train=(split == "train"), download=False)
+    except RuntimeError as e:
+        raise DatasetError(f"{name} {split} split not found under {root} ({e}); run the download rule first") from None
+    data = ds.data.numpy() if isinstance(ds.data, torch.Tensor) else np.asarray(ds.data)
+    if data.ndim == 3:                      # MNIST family: N, H, W
+        data = data[:, None]
+    elif data.shape[-1] in (1, 3):          # CIFAR: N, H, W, C
+        data = data.transpose(0, 3, 1, 2)
+    labels = np.asarray(ds.targets, dtype=np.int64)
+    return np.ascontiguousarray(data, dtype=np.uint8), labels
+
+
+# ---------------------------------------------------------------- FFCV
+def write_beton(images: np.ndarray, labels: np.ndarray, path: str | os.PathLike) -> None:
+    """One `.beton` per split: the image as a uint8 array field (lossless), the label as int."""
+    from ffcv.fields import IntField, NDArrayField
+    from ffcv.writer import DatasetWriter
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name("." + path.name + ".tmp")
+
+    class _Pairs(torch.utils.data.Dataset):
+        def __len__(self):
+            return len(labels)
+
+        def __getitem__(self, i):
+            return images[i], int(labels[i])
+
+    writer = DatasetWriter(str(tmp), {
+        "image": NDArrayField(dtype=np.dtype("uint8"), shape=tuple(images.shape[1:])),
+        "label": IntField(),
+    }, num_workers=1)
+    writer.from_indexed_dataset(_Pairs())
+    os.replace(tmp, path)
+
+
+def _pipelines():
+    from ffcv.fields.basics import IntDecoder
+    from ffcv.fields.ndarray import NDArrayDecoder
+    from ffcv.transforms import Squeeze, ToTensor
+
+    return {"image": [NDArrayDecoder(), ToTensor()], "label": [IntDecoder(), ToTensor(), Squeeze(-1)]}
+
+
+def ffcv_loader(path: str | os.PathLike, batch_size: int, seed: int | None, *, shuffle: bool = True):
+    """FFCV Loader over a `.beton`: seeded random order (never unseeded: that would draw
+    from global numpy state), no partial batch dropped."""
+    from ffcv.loader import Loader, OrderOption
+
+    if shuffle and seed is None:
+        raise ValueError("a shuffled FFCV loader needs an explicit seed")
+    return Loader(str(path), batch_size=batch_size, num_workers=1,
+                  order=OrderOption.RANDOM if shuffle else OrderOption.SEQUENTIAL,
+                  seed=seed if shuffle else 0, drop_last=False, pipelines=_pipelines())
+
+
+def read_beton(path: str | os.PathLike) -> tuple[torch.Tensor, torch.Tensor]:
+    """Decode a whole `.beton` once: uint8 images [N, C, H, W] and int64 labels [N]."""
+    xs, ys = [], []
+    for x, y in ffcv_loader(path, batch_size=4096, seed=None, shuffle=False):
+        xs.append(x.clone())
+        ys.append(y.clone().reshape(-1))
+    return torch.cat(xs), torch.cat(ys).long()
+
+
+def epoch_order(seed: int, epoch: int, n: int) -> np.ndarray:
+    """The permutation FFCV's RANDOM order uses for `epoch` (default_rng(seed + epoch));
+    the resident path draws the same one so both paths see identical batches."""
+    return np.random.default_rng(seed + epoch).permutation(n)
+
+
+def normaliser(name: str, device: torch.device | str):
+    """uint8 [.., C, H, W] -> float32 normalised with the dataset's channel statistics."""
+    meta = info(name)
+    mean = torch.tensor(meta.mean, device=device).view(-1, 1, 1) * 255.0
+    inv_std = 1.0 / (torch.tensor(meta.std, device=device).view(-1, 1, 1) * 255.0)
+
+    def normalise(x: torch.Tensor) -> torch.Tensor:
+        return (x.float() - mean) * inv_std
+
+    return normalise

@@ -1,0 +1,122 @@
+"""The experiment grid: config -> settings -> content-addressed run ids, and the seeds
+of each pair.
+
+A *setting* is everything that determines training. Keys that cannot influence a
+setting's training (momentum for Adam, the slope of a linear net, ...) are dropped
+before hashing, so two artefacts that ask for the same training share one run id and
+the run is trained once.
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+COMMON_KEYS = ("dataset", "model", "optimizer", "lr", "batch_size", "epochs", "warmup_fraction",
+               "schedule", "weight_decay", "augment", "seed")
+MODEL_KEYS = {
+    "linear": ("depth", "width"),
+    "mlp": ("depth", "width", "slope"),
+    "lcn": ("channels", "kernel"),
+    "cnn": ("channels", "kernel"),
+    "vit": ("patch", "heads", "head_dim"),
+}
+OPTIMIZER_KEYS = {"sgd": ("momentum",), "adam": ("adam_betas",)}
+
+
+class GridError(ValueError):
+    """A config error in an artefact's grid; the message names the key."""
+
+
+def canonical(setting: Mapping[str, Any]) -> dict[str, Any]:
+    """The training-relevant part of a setting, with numbers in one canonical type."""
+    model, opt = setting.get("model"), setting.get("optimizer")
+    if model not in MODEL_KEYS:
+        raise GridError(f"unknown model {model!r}; known: {', '.join(MODEL_KEYS)}")
+    if opt not in OPTIMIZER_KEYS:
+        raise GridError(f"unknown optimizer {opt!r}; known: {', '.join(OPTIMIZER_KEYS)}")
+    keys = COMMON_KEYS + MODEL_KEYS[model] + OPTIMIZER_KEYS[opt]
+    missing = [k for k in keys if k not in setting]
+    if missing:
+        raise GridError(f"setting lacks {', '.join(missing)} (add them under defaults: in the config)")
+    out: dict[str, Any] = {}
+    for k in keys:
+        v = setting[k]
+        if isinstance(v, float) and v.is_integer() and k not in ("lr", "slope", "weight_decay", "warmup_fraction", "momentum"):
+            v = int(v)
+        if isinstance(v, (list, tuple)):
+            v = [float(x) for x in v]
+        elif k in ("lr", "slope", "weight_decay", "warmup_fraction", "momentum"):
+            v = float(v)
+        out[k] = v
+    return out
+
+
+def canonical_json(setting: Mapping[str, Any]) -> str:
+    return json.dumps(canonical(setting), sort_keys=True, separators=(",", ":"))
+
+
+def run_id(setting: Mapping[str, Any]) -> str:
+    """Short content hash of the canonical setting (12 hex digits)."""
+    return hashlib.sha256(canonical_json(setting).encode()).hexdigest()[:12]
+
+
+def pair_seeds(setting: Mapping[str, Any], pair: int) -> dict[str, int]:
+    """Seeds of pair `pair`: one init shared by A and B, distinct data-order (and
+    augmentation) seeds. Derived from the setting and `pair` only, so they are stable."""
+    def draw(role: str) -> int:
+        digest = hashlib.sha256(f"{canonical_json(setting)}|pair{pair}|{role}".encode()).digest()
+        return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+    seeds = {"init_seed": draw("init"), "order_seed_a": draw("order_a"), "order_seed_b": draw("order_b")}
+    if seeds["order_seed_a"] == seeds["order_seed_b"]:   # astronomically unlikely, but A != B is the point
+        seeds["order_seed_b"] = (seeds["order_seed_b"] + 1) & 0x7FFFFFFF
+    return seeds
+
+
+def _axis(axis: Any, where: str) -> list[dict[str, Any]]:
+    """An axis is a list of mappings (named variants) or a mapping key -> list of values."""
+    if isinstance(axis, Mapping):
+        keys = list(axis)
+        for k in keys:
+            if not isinstance(axis[k], list):
+                raise GridError(f"{where}.{k}: an axis mapping needs a list of values, got {axis[k]!r}")
+        return [dict(zip(keys, vals)) for vals in itertools.product(*(axis[k] for k in keys))]
+    if isinstance(axis, list) and all(isinstance(v, Mapping) for v in axis):
+        return [dict(v) for v in axis]
+    raise GridError(f"{where}: an axis must be a list of mappings or a mapping of lists")
+
+
+def artefact_settings(config: Mapping[str, Any], artefact: str) -> list[dict[str, Any]]:
+    """Every full setting of an artefact: defaults, then the artefact's `base`, then one
+    entry of each `grid` axis (Cartesian product), each filtered to what matters.
+
+    Each returned dict also carries `coords`: the axis entries that produced it (for
+    labelling rows and columns), which is not part of the setting's identity."""
+    spec = config["artefacts"][artefact]
+    axes = [_axis(a, f"artefacts.{artefact}.grid[{i}]") for i, a in enumerate(spec.get("grid", []))]
+    out = []
+    for combo in itertools.product(*axes) if axes else [()]:
+        merged = dict(config["defaults"])
+        merged.update(spec.get("base", {}))
+        coords: dict[str, Any] = {}
+        for entry in combo:
+            merged.update(entry)
+            coords.update(entry)
+        try:
+            setting = canonical(merged)
+        except GridError as e:
+            raise GridError(f"artefacts.{artefact}: {e}") from None
+        out.append({"setting": setting, "coords": coords, "run_id": run_id(setting)})
+    return out
+
+
+def all_runs(config: Mapping[str, Any], artefacts: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """run id -> setting, over the given artefacts (shared settings appear once)."""
+    runs: dict[str, dict[str, Any]] = {}
+    for art in artefacts:
+        for entry in artefact_settings(config, art):
+            runs[entry["run_id"]] = entry["setting"]
+    return runs

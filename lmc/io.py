@@ -1,0 +1,65 @@
+"""Atomic file writes, checkpoints (weights-only loads) and tidy CSVs."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import torch
+
+
+def _atomic(path: str | os.PathLike, write) -> None:
+    """Write through a temp file in the same directory, then rename: a killed job
+    never leaves a half-written output that Snakemake would take as complete."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def save_weights(state: Mapping[str, torch.Tensor], path: str | os.PathLike) -> None:
+    """Save a state dict of contiguous CPU tensors (identical bytes for identical values)."""
+    clean = {k: v.detach().to("cpu").contiguous().clone() for k, v in state.items()}
+    _atomic(path, lambda tmp: torch.save(clean, tmp))
+
+
+def load_weights(path: str | os.PathLike) -> dict[str, torch.Tensor]:
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def save_state(state: Mapping[str, Any], path: str | os.PathLike) -> None:
+    """Save a nested training state (tensors, numbers, lists) for resumption."""
+    _atomic(path, lambda tmp: torch.save(dict(state), tmp))
+
+
+def load_state(path: str | os.PathLike) -> dict[str, Any]:
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def write_csv(table: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Tidy CSV with a fixed float format so reruns give identical bytes."""
+    _atomic(path, lambda tmp: table.to_csv(tmp, index=False, float_format="%.10g", lineterminator="\n"))
+
+
+def read_csv(path: str | os.PathLike) -> pd.DataFrame:
+    return pd.read_csv(path)
+
+
+def write_json(obj: Any, path: str | os.PathLike) -> None:
+    text = json.dumps(obj, indent=2, sort_keys=True) + "\n"
+    _atomic(path, lambda tmp: Path(tmp).write_text(text))
+
+
+def write_text(text: str, path: str | os.PathLike) -> None:
+    _atomic(path, lambda tmp: Path(tmp).write_text(text))
