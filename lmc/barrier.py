@@ -6,8 +6,12 @@ points are the endpoints A (alpha=0) and B (alpha=1).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _curve(alphas: Sequence[float], values: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
@@ -46,3 +50,28 @@ def normalised_barrier(barrier: float, test_acc_a: float, test_acc_b: float) -> 
     if mean_acc <= 0:
         return float("nan")
     return float(barrier / mean_acc)
+
+
+def pair_summary(path: "pd.DataFrame", diverged: bool) -> dict[str, float]:
+    """Every barrier of one pair from its interpolation table (columns split, alpha,
+    loss, error, accuracy): Eq. 1 on error and loss, the linear-baseline variants,
+    Eq. 2 (normalised by the endpoints' mean *test* accuracy), endpoint accuracies.
+    A diverged pair gets NaN barriers (rendered as `*`)."""
+    out: dict[str, float] = {"diverged": bool(diverged)}
+    test = path[path["split"] == "test"].sort_values("alpha")
+    acc_a, acc_b = float(test["accuracy"].iloc[0]), float(test["accuracy"].iloc[-1])
+    for split in ("train", "test"):
+        curve = path[path["split"] == split].sort_values("alpha")
+        al = curve["alpha"].to_numpy()
+        values = {
+            "error_barrier": error_barrier(al, curve["error"]),
+            "error_barrier_linear": linear_baseline_barrier(al, curve["error"]),
+            "loss_barrier": loss_barrier(al, curve["loss"]),
+            "loss_barrier_linear": linear_baseline_barrier(al, curve["loss"]),
+        }
+        values["normalised_barrier"] = normalised_barrier(values["error_barrier"], acc_a, acc_b)
+        for k, v in values.items():
+            out[f"{split}_{k}"] = float("nan") if diverged else v
+        out[f"{split}_acc_a"] = float(curve["accuracy"].iloc[0])
+        out[f"{split}_acc_b"] = float(curve["accuracy"].iloc[-1])
+    return out

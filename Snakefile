@@ -1,0 +1,38 @@
+# lmc-pipeline: linear mode connectivity, arXiv:2312.09832, end to end.
+#   snakemake --cores 2 all                         # every artefact in the config
+#   snakemake --cores 2 table2                      # one artefact
+#   snakemake --cores 2 --configfile config/quick.yaml all   # offline, small
+import sys
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import min_version, validate
+
+from lmc import config as lmc_config
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+try:
+    validate(config, lmc_config.SCHEMA)
+except WorkflowError as e:
+    cause = next((a for a in e.args if isinstance(a, Exception)), e)
+    sys.exit(lmc_config.describe_schema_error(cause))
+for problem in lmc_config.check_offline_sources(config):
+    sys.exit(problem)
+
+
+include: "rules/common.smk"
+include: "rules/data.smk"
+include: "rules/train.smk"
+include: "rules/evaluate.smk"
+include: "rules/report.smk"
+
+
+rule all:
+    input:
+        artefact_outputs(ARTEFACTS),
+        "results/runs/index.csv",
+    default_target: True

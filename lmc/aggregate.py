@@ -1,0 +1,64 @@
+"""Barrier aggregation: one row per setting x pair of an artefact."""
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from . import barrier, data
+
+
+@dataclass(frozen=True)
+class PairFiles:
+    """What aggregation reads for one pair of one setting of an artefact."""
+    cell: int                 # position of the setting in the artefact's grid
+    label: str                # display label from the config ("" when none)
+    coords: dict[str, Any]    # the grid entries that produced the setting
+    run_id: str
+    pair: int
+    setting_json: str | os.PathLike
+    metrics_csv: str | os.PathLike
+    interpolation_csv: str | os.PathLike
+
+
+def pair_row(f: PairFiles) -> dict[str, Any]:
+    setting = json.loads(open(f.setting_json).read())
+    metrics = pd.read_csv(f.metrics_csv)
+    path = pd.read_csv(f.interpolation_csv)
+    diverged = bool(metrics["diverged"].any())
+    last = metrics[metrics["epoch"] == metrics["epoch"].max()].set_index("member")
+    row: dict[str, Any] = {"cell": f.cell, "label": f.label, "run_id": f.run_id, "pair": f.pair}
+    row.update({f"coord_{k}": v for k, v in sorted(f.coords.items()) if k != "label"})
+    row.update(setting)
+    row["dataset_title"] = data.info(setting["dataset"]).title
+    row["epochs_trained"] = int(metrics["epoch"].max())
+    row["final_train_loss_a"] = float(last.loc["a", "train_loss"])
+    row["final_train_loss_b"] = float(last.loc["b", "train_loss"])
+    row.update(barrier.pair_summary(path, diverged))
+    return row
+
+
+def aggregate(files: Sequence[PairFiles]) -> pd.DataFrame:
+    """Tidy table sorted by (cell, pair) so reruns give identical bytes."""
+    table = pd.DataFrame([pair_row(f) for f in files])
+    for col in ("adam_betas",):
+        if col in table:
+            table[col] = table[col].map(lambda v: json.dumps(v) if isinstance(v, list) else v)
+    return table.sort_values(["cell", "pair"], kind="stable").reset_index(drop=True)
+
+
+def paths(files: Sequence[PairFiles]) -> pd.DataFrame:
+    """All interpolation curves of an artefact in one tidy table (for path figures)."""
+    frames = []
+    for f in files:
+        p = pd.read_csv(f.interpolation_csv)
+        p.insert(0, "pair", f.pair)
+        p.insert(0, "run_id", f.run_id)
+        p.insert(0, "label", f.label)
+        p.insert(0, "cell", f.cell)
+        frames.append(p)
+    return pd.concat(frames).sort_values(["cell", "pair", "split", "alpha"], kind="stable").reset_index(drop=True)

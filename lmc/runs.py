@@ -1,0 +1,69 @@
+"""Job-level entry points behind the Snakemake scripts: read files, run the library,
+write outputs. Kept here (not in scripts/) so tests can call them directly."""
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+import torch
+
+from . import devices, interpolate, io, train
+from .logs import log
+
+
+def _setup(device: str, threads: int) -> torch.device:
+    torch.set_num_threads(max(1, int(threads)))
+    # Byte-identical reruns on CPU; on GPU, deterministic kernels where torch has them.
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    dev = devices.select_device(device)
+    log.info("device %s, %d CPU threads, torch %s", dev, torch.get_num_threads(), torch.__version__)
+    return dev
+
+
+def read_setting(path: str | os.PathLike) -> dict[str, Any]:
+    with open(path) as f:
+        return json.load(f)
+
+
+def train_pair_job(setting_json: str, train_beton: str, test_beton: str, seeds: Mapping[str, int],
+                   outputs: Mapping[str, str], state_path: str, data_path: str = "resident",
+                   device: str = "auto", threads: int = 1, checkpoint_every: int = 0) -> train.TrainResult:
+    """Train A and B, then write init/a/b weights, metrics and seeds. The resumable
+    state file is removed once the final outputs exist."""
+    dev = _setup(device, threads)
+    setting = read_setting(setting_json)
+    log.info("setting %s, seeds %s", json.dumps(setting, sort_keys=True), dict(seeds))
+    tr = train.Split.from_beton(train_beton, dev)
+    te = train.Split.from_beton(test_beton, dev)
+    result = train.train_pair(setting, seeds, tr, te, dev, data_path=data_path, train_beton=train_beton,
+                              state_path=state_path, checkpoint_every=checkpoint_every)
+    io.save_weights(result.init, outputs["init"])
+    io.save_weights(result.members[0], outputs["a"])
+    io.save_weights(result.members[1], outputs["b"])
+    io.write_csv(result.metrics, outputs["metrics"])
+    io.write_json({**dict(seeds), "diverged": {"a": result.diverged[0], "b": result.diverged[1]}}, outputs["seeds"])
+    if os.path.exists(state_path):
+        os.unlink(state_path)
+    return result
+
+
+def interpolate_job(setting_json: str, a: str, b: str, betons: Mapping[str, str], alphas: Sequence[float],
+                    device: str = "auto", threads: int = 1, batch_size: int = 2048) -> pd.DataFrame:
+    dev = _setup(device, threads)
+    setting = read_setting(setting_json)
+    splits = {name: train.Split.from_beton(path, dev) for name, path in betons.items()}
+    return interpolate.evaluate_path(io.load_weights(a), io.load_weights(b), setting, splits, alphas, dev, batch_size)
+
+
+def index_table(setting_jsons: Sequence[str]) -> pd.DataFrame:
+    """One row per run: id, readable setting columns, where its files are."""
+    rows = []
+    for path in setting_jsons:
+        setting = read_setting(path)
+        run = os.path.basename(os.path.dirname(path))
+        rows.append({"run_id": run, **{k: json.dumps(v) if isinstance(v, list) else v for k, v in setting.items()},
+                     "path": os.path.dirname(path)})
+    return pd.DataFrame(rows).sort_values("run_id").reset_index(drop=True)

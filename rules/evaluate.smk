@@ -1,0 +1,50 @@
+# interpolate -> aggregate: 11 points on the linear path, then barriers per artefact.
+
+
+rule interpolate:
+    input:
+        unpack(betons_of_run),
+        setting="results/runs/{run}/setting.json",
+        a="results/runs/{run}/pair{k}/a.pt",
+        b="results/runs/{run}/pair{k}/b.pt",
+    output:
+        "results/runs/{run}/pair{k}/interpolation.csv",
+    log:
+        "results/runs/{run}/pair{k}/interpolate.log",
+    benchmark:
+        "results/runs/{run}/pair{k}/interpolate.bench.tsv"
+    params:
+        alphas=config["alphas"],
+        device=config["device"],
+        batch_size=config["eval_batch_size"],
+    threads: config["threads"]
+    resources:
+        gpu=1,
+        mem_mb=eval_mem_mb,
+        runtime=eval_runtime,
+    group:
+        "evaluate"
+    conda:
+        "../envs/lmc.yaml"
+    script:
+        "../scripts/interpolate.py"
+
+
+rule aggregate:
+    input:
+        unpack(artefact_pairs),
+    output:
+        barriers="results/barriers/{artefact}.csv",
+        paths="results/barriers/{artefact}_paths.csv",
+    log:
+        "results/logs/aggregate/{artefact}.log",
+    params:
+        cells=artefact_cells,
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    localrule: True
+    conda:
+        "../envs/lmc.yaml"
+    script:
+        "../scripts/aggregate.py"

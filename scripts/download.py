@@ -1,0 +1,6 @@
+"""Fetch (torchvision, checksummed) or import (local folder) one dataset (rule: download)."""
+from lmc import data, io, logs
+
+logs.to_file(snakemake.log[0])
+manifest = data.prepare(snakemake.wildcards.dataset, snakemake.params.root, snakemake.params.source or None)
+io.write_json(manifest, snakemake.output.manifest)

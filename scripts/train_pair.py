@@ -1,0 +1,16 @@
+"""Train networks A and B of one pair (rule: train_pair)."""
+from lmc import logs, runs
+
+logs.to_file(snakemake.log[0])
+runs.train_pair_job(
+    setting_json=snakemake.input.setting,
+    train_beton=snakemake.input.train,
+    test_beton=snakemake.input.test,
+    seeds=snakemake.params.seeds,
+    outputs=dict(snakemake.output.items()),
+    state_path=snakemake.params.state,
+    data_path=snakemake.params.data_path,
+    device=snakemake.params.device,
+    threads=snakemake.threads,
+    checkpoint_every=snakemake.params.checkpoint_every,
+)
