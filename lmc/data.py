@@ -8,8 +8,10 @@ import hashlib
 import json
 import os
 import shutil
+import urllib.error
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import torch
@@ -42,6 +44,10 @@ DATASETS: dict[str, DatasetInfo] = {
                     (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
         DatasetInfo("cifar100", "CIFAR-100", "CIFAR100", (3, 32, 32), 100, 50000, 10000,
                     (0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762)),
+        # The test split is the labelled validation set (the archive's test images are
+        # unlabelled). torchvision has no class for it: lmc.tiny_imagenet handles it.
+        DatasetInfo("tiny_imagenet", "Tiny-ImageNet", "", (3, 64, 64), 200, 100000, 10000,
+                    (0.4802, 0.4481, 0.3975), (0.2302, 0.2265, 0.2262)),
     ]
 }
 
@@ -82,6 +88,14 @@ def _tv_class(name: str):
     return getattr(tvd, info(name).torchvision)
 
 
+def _own_module(name: str) -> ModuleType:
+    """The module for a dataset torchvision has no class for (`torchvision=""`); it
+    provides `URL`, `download(root, meta)` and `load_split(root, split, meta)`."""
+    from . import tiny_imagenet  # imported here because it imports this module
+
+    return {"tiny_imagenet": tiny_imagenet}[info(name).name]
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -92,22 +106,36 @@ def _sha256(path: Path) -> str:
 
 # ---------------------------------------------------------------- download / import
 def download(name: str, root: str | os.PathLike) -> None:
-    """Fetch both splits with torchvision (which verifies its md5 checksums)."""
+    """Fetch both splits with torchvision (which verifies its md5 checksums and skips
+    files already present), or with the dataset's own module where torchvision has none."""
+    meta = info(name)
+    if not meta.torchvision:
+        return _own_module(name).download(root, meta)
     cls = _tv_class(name)
-    for train in (True, False):
-        cls(str(root), train=train, download=True)
+    try:
+        for train in (True, False):
+            cls(str(root), train=train, download=True)
+    except (urllib.error.URLError, OSError, RuntimeError) as e:  # torchvision's errors span lines
+        # offline: CIFAR's archive placed in root passes the md5 check and skips the network
+        offline = (f"put {cls.filename} in {root}" if hasattr(cls, "filename")
+                   else f"import local idx files (config offline_sources.{name})")
+        raise DatasetError(f"{meta.title}: download into {root} failed ({' '.join(str(e).split())}); "
+                           f"check network access, or {offline}") from None
 
 
-def _read_idx(path: Path) -> np.ndarray:
-    """Parse an idx file (the MNIST format); raises DatasetError on a malformed file."""
+def _read_idx(path: Path, origin: Path | None = None) -> np.ndarray:
+    """Parse an idx file (the MNIST format); raises DatasetError on a malformed file,
+    naming `origin` (the file the user supplied) where `path` is a copy of it."""
+    origin = origin or path
     data = path.read_bytes()
     if len(data) < 8 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
-        raise DatasetError(f"{path}: not an unsigned-byte idx file (bad magic number)")
+        raise DatasetError(f"{origin}: not an unsigned-byte idx file (bad magic number); replace it with the dataset's original file")
     ndim = data[3]
     dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
     offset = 4 + 4 * ndim
     if len(data) - offset != int(np.prod(dims)):
-        raise DatasetError(f"{path}: header says {dims} but the file holds {len(data) - offset} bytes (truncated?)")
+        raise DatasetError(f"{origin}: header says {dims} but the file holds {len(data) - offset} bytes "
+                           f"(truncated?); replace it with an intact copy")
     return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(dims)
 
 
@@ -117,7 +145,8 @@ def import_local(name: str, source: str | os.PathLike, root: str | os.PathLike) 
     counts, label range, and content hash where the real files' hash is known."""
     meta = info(name)
     if not meta.torchvision or "MNIST" not in meta.torchvision:
-        raise DatasetError(f"offline import supports the MNIST-family idx format; {name!r} must be downloaded")
+        raise DatasetError(f"offline import reads MNIST-family idx files; for {name!r} put its original archive "
+                           f"in {root} instead (the download step checks its md5 and then needs no network)")
     source = Path(source)
     if not source.is_dir():
         raise DatasetError(f"offline source folder {source} for {name!r} does not exist "
@@ -126,35 +155,49 @@ def import_local(name: str, source: str | os.PathLike, root: str | os.PathLike) 
     raw.mkdir(parents=True, exist_ok=True)
     expected = {"train": meta.n_train, "test": meta.n_test}
     for split, (img_name, lbl_name) in IDX_FILES.items():
-        arrays = []
+        arrays, origins = [], []
         for fname in (img_name, lbl_name):
             candidates = [source / (fname + ".gz"), source / fname]
             found = next((c for c in candidates if c.exists()), None)
             if found is None:
-                raise DatasetError(f"offline source {source} lacks {fname}.gz (or {fname}) for dataset {name!r}")
-            dest = raw / fname
-            tmp = dest.with_suffix(".tmp")
-            opener = gzip.open if found.suffix == ".gz" else open
-            with opener(found, "rb") as src, open(tmp, "wb") as out:
-                shutil.copyfileobj(src, out)
-            os.replace(tmp, dest)
-            known = KNOWN_IDX_SHA256.get(name, {}).get(fname)
-            if known is not None and _sha256(dest) != known:
-                dest.unlink()
-                raise DatasetError(f"{found}: content hash differs from the real {meta.title} file {fname}; "
-                                   f"the copy is corrupt or not {meta.title}")
-            arrays.append(_read_idx(dest))
-        images, labels = arrays
+                raise DatasetError(f"offline source {source} lacks {fname}.gz (or {fname}) for dataset {name!r}; "
+                                   f"add it or fix config key offline_sources.{name}")
+            arrays.append(_import_idx(found, raw / fname, KNOWN_IDX_SHA256.get(name, {}).get(fname), meta))
+            origins.append(found)
+        (images, labels), (img_file, lbl_file) = arrays, origins
         n = expected[split] if name in KNOWN_IDX_SHA256 else len(labels)
         if images.shape[1:] != meta.shape[1:] or len(images) != len(labels) or len(labels) != n:
-            raise DatasetError(f"{source}: {split} split has images {images.shape} and {len(labels)} labels; "
-                               f"expected {n} images of {meta.shape[1:]}")
-        if labels.max() >= meta.classes:
-            raise DatasetError(f"{source}: {split} labels reach {labels.max()}, but {meta.title} has {meta.classes} classes")
+            raise DatasetError(f"{img_file}: {split} split has images {images.shape} and {len(labels)} labels in "
+                               f"{lbl_file.name}; expected {n} images of {meta.shape[1:]}; supply the matching original files")
+        if len(labels) and labels.max() >= meta.classes:
+            raise DatasetError(f"{lbl_file}: labels reach {labels.max()}, but {meta.title} has {meta.classes} classes; "
+                               f"the file is corrupt or from another dataset")
+
+
+def _import_idx(found: Path, dest: Path, sha256: str | None, meta: DatasetInfo) -> np.ndarray:
+    """Decompress `found` next to `dest` and check it (content hash where known, idx
+    header) before it takes the place torchvision reads: a bad file never lands there."""
+    tmp = dest.with_suffix(".tmp")
+    try:
+        opener = gzip.open if found.suffix == ".gz" else open
+        try:
+            with opener(found, "rb") as src, open(tmp, "wb") as out:
+                shutil.copyfileobj(src, out)
+        except (OSError, EOFError) as e:  # not gzip, or a gzip stream cut short
+            raise DatasetError(f"{found}: cannot be read ({e}); replace it with an intact copy") from None
+        if sha256 is not None and _sha256(tmp) != sha256:
+            raise DatasetError(f"{found}: content hash differs from the real {meta.title} file {dest.name}; "
+                               f"the copy is corrupt or not {meta.title}")
+        array = _read_idx(tmp, origin=found)
+        os.replace(tmp, dest)
+        return array
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def prepare(name: str, root: str | os.PathLike, source: str | os.PathLike | None = None) -> dict:
     """Download (or import from `source`) and return a manifest of what is on disk."""
+    meta = info(name)
     if source:
         import_local(name, source, root)
     else:
@@ -165,9 +208,9 @@ def prepare(name: str, root: str | os.PathLike, source: str | os.PathLike | None
         images[split], labels[split] = x, y
     manifest = {
         "dataset": name,
-        "source": str(source) if source else "torchvision download",
-        "shape": list(info(name).shape),
-        "classes": info(name).classes,
+        "source": str(source) if source else _own_module(name).URL if not meta.torchvision else "torchvision download",
+        "shape": list(meta.shape),
+        "classes": meta.classes,
         "counts": {s: int(len(labels[s])) for s in SPLITS},
         "sha256": {s: hashlib.sha256(np.ascontiguousarray(images[s]).tobytes()
                                      + np.ascontiguousarray(labels[s]).tobytes()).hexdigest() for s in SPLITS},
@@ -177,9 +220,13 @@ def prepare(name: str, root: str | os.PathLike, source: str | os.PathLike | None
 
 
 def load_split(name: str, root: str | os.PathLike, split: str) -> tuple[np.ndarray, np.ndarray]:
-    """Images as uint8 [N, C, H, W] and labels as int64 [N], read through torchvision
-    (no download: `prepare` must have run)."""
+    """Images as uint8 [N, C, H, W] and labels as int64 [N], read through torchvision or
+    the dataset's own module (no download: `prepare` must have run)."""
     meta = info(name)
+    if split not in SPLITS:
+        raise DatasetError(f"unknown split {split!r} of {name!r}; known: {', '.join(SPLITS)}")
+    if not meta.torchvision:
+        return _own_module(name).load_split(root, split, meta)
     cls = _tv_class(name)
     try:
         ds = cls(str(root), train=(split == "train"), download=False)
