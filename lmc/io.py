@@ -1,6 +1,7 @@
 """Atomic file writes, checkpoints (weights-only loads) and tidy CSVs."""
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
@@ -28,10 +29,19 @@ def _atomic(path: str | os.PathLike, write) -> None:
         raise
 
 
+def _torch_bytes(obj: Any) -> bytes:
+    # torch.save names the zip archive after the file it writes to; saving to a buffer
+    # keeps the bytes independent of the (random) temp-file name.
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    return buffer.getvalue()
+
+
 def save_weights(state: Mapping[str, torch.Tensor], path: str | os.PathLike) -> None:
     """Save a state dict of contiguous CPU tensors (identical bytes for identical values)."""
     clean = {k: v.detach().to("cpu").contiguous().clone() for k, v in state.items()}
-    _atomic(path, lambda tmp: torch.save(clean, tmp))
+    blob = _torch_bytes(clean)
+    _atomic(path, lambda tmp: Path(tmp).write_bytes(blob))
 
 
 def load_weights(path: str | os.PathLike) -> dict[str, torch.Tensor]:
@@ -40,7 +50,8 @@ def load_weights(path: str | os.PathLike) -> dict[str, torch.Tensor]:
 
 def save_state(state: Mapping[str, Any], path: str | os.PathLike) -> None:
     """Save a nested training state (tensors, numbers, lists) for resumption."""
-    _atomic(path, lambda tmp: torch.save(dict(state), tmp))
+    blob = _torch_bytes(dict(state))
+    _atomic(path, lambda tmp: Path(tmp).write_bytes(blob))
 
 
 def load_state(path: str | os.PathLike) -> dict[str, Any]:

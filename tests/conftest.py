@@ -1,0 +1,121 @@
+"""Shared fixtures: a small learnable dataset in MNIST's real idx format, and a copy
+of the workflow in a temporary directory for real `snakemake` runs."""
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+WORKFLOW_FILES = ["Snakefile", "config.yaml", "config", "rules", "scripts", "envs", "docs/report"]
+
+
+def learnable_digits(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """28x28 uint8 images whose class is a bright 7x7 block at one of 10 places, plus
+    noise: learnable in a few epochs, hard enough that networks differ."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 10, n).astype(np.uint8)
+    images = rng.integers(0, 90, (n, 28, 28)).astype(np.uint8)
+    for i, c in enumerate(labels):
+        r, q = divmod(int(c), 5)
+        images[i, 3 + 12 * r: 10 + 12 * r, 1 + 5 * q: 8 + 5 * q] += 120
+    return images, labels
+
+
+def idx_bytes(array: np.ndarray) -> bytes:
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    return header + array.astype(np.uint8).tobytes()
+
+
+def write_idx_folder(folder: Path, n_train: int = 512, n_test: int = 256, gz: bool = True) -> Path:
+    """The four MNIST idx files (gzipped, as distributed) in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    arrays = {}
+    arrays["train"] = learnable_digits(n_train, 1)
+    arrays["t10k"] = learnable_digits(n_test, 2)
+    for prefix, (x, y) in arrays.items():
+        for kind, arr in (("images-idx3", x), ("labels-idx1", y)):
+            name = f"{prefix}-{kind}-ubyte"
+            data = idx_bytes(arr)
+            if gz:
+                (folder / (name + ".gz")).write_bytes(gzip.compress(data, mtime=0))
+            else:
+                (folder / name).write_bytes(data)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def digits_folder(tmp_path_factory) -> Path:
+    return write_idx_folder(tmp_path_factory.mktemp("digits"))
+
+
+def tiny_config(digits: Path, **overrides) -> dict:
+    """A config that trains 2 settings x 2 pairs for 2 epochs on fabricated MNIST."""
+    with open(ROOT / "config.yaml") as f:
+        cfg = yaml.safe_load(f)
+    cfg.update({"offline_sources": {"mnist": str(digits)}, "pairs": 2, "checkpoint_every": 1,
+                "alphas": [0.0, 0.25, 0.5, 0.75, 1.0], "threads": 1})
+    cfg["defaults"].update({"dataset": "mnist", "epochs": 2, "batch_size": 64, "width": 32})
+    cfg["artefacts"] = {"table2": {"base": {"model": "mlp", "depth": 2, "slope": 0.0}, "grid": [[
+        {"label": "SGD ↑Lr", "optimizer": "sgd", "lr": 0.1},
+        {"label": "ADAM ↓Lr", "optimizer": "adam", "lr": 0.001},
+    ]]}}
+    for k, v in overrides.items():
+        cfg[k] = v
+    return cfg
+
+
+class Workflow:
+    """The project's workflow copied into a temporary directory."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        for item in WORKFLOW_FILES:
+            src = ROOT / item
+            dst = path / item
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            if src.is_dir():
+                shutil.copytree(src, dst)
+            else:
+                shutil.copy(src, dst)
+
+    def write_config(self, cfg: dict, name: str = "config.yaml") -> Path:
+        p = self.path / name
+        p.write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
+        return p
+
+    def snakemake(self, *args: str, timeout: int = 600, check: bool = True) -> subprocess.CompletedProcess:
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        proc = subprocess.run([SNAKEMAKE, *args], cwd=self.path, env=env, capture_output=True, text=True,
+                              timeout=timeout)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"snakemake {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
+        return proc
+
+
+@pytest.fixture
+def workflow(tmp_path) -> Workflow:
+    return Workflow(tmp_path / "wf")
+
+
+@pytest.fixture(scope="session")
+def digits_splits(tmp_path_factory, digits_folder):
+    """Resident train/test splits of the fabricated dataset (as `lmc.train.Split`)."""
+    from lmc import data, train
+
+    root = tmp_path_factory.mktemp("digits_root")
+    data.import_local("mnist", digits_folder, root)
+    out = {}
+    for split in data.SPLITS:
+        x, y = data.load_split("mnist", root, split)
+        out[split] = train.Split(torch.from_numpy(x), torch.from_numpy(y))
+    return out

@@ -1,0 +1,163 @@
+"""Paired training, interpolation and their guarantees, on a small fabricated dataset."""
+from __future__ import annotations
+
+import filecmp
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from lmc import data, grid, interpolate, io, runs, stacked, train
+from lmc.models import build_model
+
+
+def setting(**kw):
+    base = dict(dataset="mnist", model="mlp", depth=2, width=32, slope=0.0, optimizer="sgd", lr=0.05,
+                momentum=0.9, adam_betas=[0.9, 0.999], batch_size=64, epochs=2, warmup_fraction=0.0,
+                schedule="constant", weight_decay=0.0, augment="none", seed=0)
+    base.update(kw)
+    return grid.canonical(base)
+
+
+@pytest.fixture(scope="module")
+def betons(tmp_path_factory, digits_folder):
+    """The fabricated dataset as .beton files (each is ~16 MB, so made once)."""
+    root = tmp_path_factory.mktemp("betons")
+    data.import_local("mnist", digits_folder, root / "raw")
+    out = {}
+    for split in data.SPLITS:
+        x, y = data.load_split("mnist", root / "raw", split)
+        out[split] = str(root / f"{split}.beton")
+        data.write_beton(x, y, out[split])
+    return out
+
+
+def test_a_and_b_share_init_bytes_and_see_different_orders(digits_splits, tmp_path):
+    s = setting(epochs=1)
+    seeds = grid.pair_seeds(s, 0)
+    assert seeds["order_seed_a"] != seeds["order_seed_b"]
+    assert grid.pair_seeds(s, 0) == seeds and grid.pair_seeds(s, 1) != seeds
+    n = len(digits_splits["train"])
+    assert not np.array_equal(data.epoch_order(seeds["order_seed_a"], 0, n), data.epoch_order(seeds["order_seed_b"], 0, n))
+    result = train.train_pair(s, seeds, digits_splits["train"], digits_splits["test"], "cpu")
+    init = train.initial_state(s, seeds["init_seed"])
+    assert all(torch.equal(init[k], result.init[k]) for k in init)
+    io.save_weights(result.init, tmp_path / "i1.pt")
+    io.save_weights(train.initial_state(s, seeds["init_seed"]), tmp_path / "i2.pt")
+    assert filecmp.cmp(tmp_path / "i1.pt", tmp_path / "i2.pt", shallow=False)
+    a, b = result.members
+    assert any(not torch.equal(a[k], b[k]) for k in a), "different data orders must give different networks"
+
+
+def test_batched_members_match_training_each_alone(digits_splits):
+    s = setting(optimizer="adam", lr=0.002, epochs=2)
+    init = train.initial_state(s, 123)
+    both = train.train_members(s, init, [11, 22], digits_splits["train"], digits_splits["test"], "cpu")
+    for m, seed in enumerate([11, 22]):
+        alone = train.train_members(s, init, [seed], digits_splits["train"], digits_splits["test"], "cpu")
+        for k in init:
+            torch.testing.assert_close(both.members[m][k], alone.members[0][k], rtol=1e-4, atol=1e-5)
+        mb = both.metrics[both.metrics["member"] == "ab"[m]]["train_loss"].to_numpy()
+        ma = alone.metrics["train_loss"].to_numpy()
+        np.testing.assert_allclose(mb, ma, rtol=1e-5)
+
+
+def test_endpoints_of_the_path_are_exactly_a_and_b():
+    s = setting()
+    a, b = train.initial_state(s, 1), train.initial_state(s, 2)
+    path = stacked.interpolate_states(a, b, [0.0, 0.3, 1.0], "cpu")
+    for k in a:
+        assert torch.equal(path[k][0], a[k]) and torch.equal(path[k][2], b[k])
+        torch.testing.assert_close(path[k][1], 0.7 * a[k] + 0.3 * b[k])
+
+
+def test_batched_interpolation_equals_per_alpha_evaluation(digits_splits):
+    s = setting()
+    a, b = train.initial_state(s, 1), train.initial_state(s, 2)
+    alphas = [0.0, 0.5, 1.0]
+    table = interpolate.evaluate_path(a, b, s, {"test": digits_splits["test"]}, alphas, "cpu", batch_size=100)
+    model = build_model(s, (1, 28, 28), 10)
+    norm = data.normaliser("mnist", "cpu")
+    te = digits_splits["test"]
+    for alpha in alphas:
+        model.load_state_dict({k: (1 - alpha) * a[k] + alpha * b[k] for k in a})
+        with torch.no_grad():
+            logits = model(norm(te.images))
+        loss = nn.functional.cross_entropy(logits, te.labels).item()
+        err = (logits.argmax(1) != te.labels).double().mean().item()
+        row = table[table["alpha"] == alpha].iloc[0]
+        assert row["error"] == pytest.approx(err, abs=1e-12)
+        assert row["loss"] == pytest.approx(loss, rel=1e-5)
+
+
+def test_same_setting_twice_gives_byte_identical_outputs(betons, tmp_path):
+    s = setting()
+    (tmp_path / "setting.json").write_text(__import__("json").dumps(s))
+    seeds = grid.pair_seeds(s, 0)
+    outs = []
+    for run in ("r1", "r2"):
+        out = {k: str(tmp_path / run / f"{k}.{ext}") for k, ext in
+               (("init", "pt"), ("a", "pt"), ("b", "pt"), ("metrics", "csv"), ("seeds", "json"))}
+        runs.train_pair_job(str(tmp_path / "setting.json"), betons["train"], betons["test"], seeds, out,
+                            state_path=str(tmp_path / run / "state.pt"), device="cpu", threads=1)
+        table = runs.interpolate_job(str(tmp_path / "setting.json"), out["a"], out["b"], betons,
+                                     [0.0, 0.5, 1.0], device="cpu", threads=1)
+        io.write_csv(table, tmp_path / run / "interpolation.csv")
+        outs.append(tmp_path / run)
+    for name in ("init.pt", "a.pt", "b.pt", "metrics.csv", "seeds.json", "interpolation.csv"):
+        assert filecmp.cmp(outs[0] / name, outs[1] / name, shallow=False), name
+    assert not (outs[0] / "state.pt").exists(), "the resumable state is removed after success"
+
+
+def test_ffcv_loader_path_gives_the_same_training_as_resident(betons):
+    s = setting(epochs=2)
+    tr, te = train.Split.from_beton(betons["train"], "cpu"), train.Split.from_beton(betons["test"], "cpu")
+    init = train.initial_state(s, 5)
+    resident = train.train_members(s, init, [7, 8], tr, te, "cpu", data_path="resident")
+    ffcv = train.train_members(s, init, [7, 8], tr, te, "cpu", data_path="ffcv", train_beton=betons["train"])
+    for m in range(2):
+        for k in init:
+            assert torch.equal(resident.members[m][k], ffcv.members[m][k]), "same order, same bytes"
+
+
+def test_interrupted_training_resumes_to_identical_bytes(digits_splits, tmp_path):
+    s = setting(epochs=3, optimizer="adam", lr=0.001)
+    tr, te = digits_splits["train"], digits_splits["test"]
+    init = train.initial_state(s, 9)
+    full = train.train_members(s, init, [1, 2], tr, te, "cpu")
+
+    class Killed(Exception):
+        pass
+
+    def kill_after_2(epoch):
+        if epoch == 2:
+            raise Killed
+
+    state = str(tmp_path / "state.pt")
+    with pytest.raises(Killed):
+        train.train_members(s, init, [1, 2], tr, te, "cpu", state_path=state, checkpoint_every=1, on_epoch=kill_after_2)
+    resumed = train.train_members(s, init, [1, 2], tr, te, "cpu", state_path=state, checkpoint_every=1)
+    for m in range(2):
+        io.save_weights(full.members[m], tmp_path / f"full{m}.pt")
+        io.save_weights(resumed.members[m], tmp_path / f"res{m}.pt")
+        assert filecmp.cmp(tmp_path / f"full{m}.pt", tmp_path / f"res{m}.pt", shallow=False)
+    assert full.metrics.equals(resumed.metrics)
+    with pytest.raises(RuntimeError, match="another setting"):
+        train.train_members(setting(epochs=3), init, [1, 2], tr, te, "cpu", state_path=state, checkpoint_every=1)
+
+
+def test_divergence_is_recorded_not_a_crash(digits_splits):
+    s = setting(model="linear", depth=4, lr=50.0, epochs=3)
+    result = train.train_members(s, train.initial_state(s, 3), [1, 2], digits_splits["train"], digits_splits["test"], "cpu")
+    assert all(result.diverged)
+    assert result.metrics["diverged"].any()
+    assert result.metrics["epoch"].max() < 3, "training stops once every member diverged"
+
+
+def test_warmup_schedule():
+    s = setting(lr=0.1, warmup_fraction=0.1)
+    lrs = [train.learning_rate(s, step, 100) for step in range(100)]
+    assert lrs[0] == pytest.approx(0.01) and lrs[9] == pytest.approx(0.1) and lrs[50] == 0.1
+    c = setting(lr=0.1, schedule="cosine")
+    assert train.learning_rate(c, 0, 100) == pytest.approx(0.1) and train.learning_rate(c, 99, 100) < 0.001
