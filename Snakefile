@@ -17,9 +17,8 @@ configfile: "config.yaml"
 
 try:
     validate(config, lmc_config.SCHEMA)
-except WorkflowError as e:
-    cause = next((a for a in e.args if isinstance(a, Exception)), e)
-    sys.exit(lmc_config.describe_schema_error(cause))
+except WorkflowError:
+    sys.exit(lmc_config.describe_schema_error(config))
 for problem in lmc_config.check_offline_sources(config):
     sys.exit(problem)
 

@@ -8,20 +8,32 @@ from typing import Any
 SCHEMA = "config/schema.yaml"
 
 
-def describe_schema_error(error: Exception) -> str:
-    """One line naming the config key and what to change, from the jsonschema
-    ValidationError that Snakemake's `validate` raised."""
+def describe_schema_error(config: Mapping[str, Any], schema_path: str | os.PathLike = SCHEMA) -> str:
+    """One line naming the config key and what to change. Called after Snakemake's
+    `validate` failed (its WorkflowError keeps only text), to pick the most relevant
+    of the schema violations with jsonschema's own `best_match`."""
     import jsonschema
+    import yaml
 
-    if isinstance(error, jsonschema.ValidationError) and error.context:
+    with open(schema_path) as f:
+        schema = yaml.safe_load(f)
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(dict(config)))
+    if error is None:
+        return f"config error (see {schema_path})"
+    while error.context:            # oneOf/anyOf: descend to the branch that got furthest
         error = jsonschema.exceptions.best_match(error.context)
-    if not isinstance(error, jsonschema.ValidationError):
-        return f"config error: {error}"
-    key = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+    path = [str(p) for p in error.absolute_path]
     message = error.message.replace("\n", " ")
-    if len(message) > 200:
-        message = message[:200] + "…"
-    return f"config error at {key}: {message} (fix it in config.yaml or the --configfile preset; allowed keys and values: {SCHEMA})"
+    if error.validator == "additionalProperties":
+        unexpected = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        if unexpected:
+            path.append(unexpected[0])
+            allowed = ", ".join(sorted(error.schema.get("properties", {})))
+            message = f"unknown key (misspelt?); allowed here: {allowed}"
+    if len(message) > 300:
+        message = message[:300] + "…"
+    key = ".".join(path) or "(top level)"
+    return f"config error at {key}: {message} (fix it in config.yaml or the --configfile preset; schema: {schema_path})"
 
 
 def check_offline_sources(config: Mapping[str, Any]) -> list[str]:

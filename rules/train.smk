@@ -4,9 +4,13 @@
 rule setting:
     output:
         "results/runs/{run}/setting.json",
+    log:
+        "results/logs/setting/{run}.log",
     params:
         setting=setting_of,
     localrule: True
+    conda:
+        "../envs/lmc.yaml"
     script:
         "../scripts/setting.py"
 
@@ -47,6 +51,10 @@ rule run_index:
         expand("results/runs/{run}/setting.json", run=sorted(RUNS)),
     output:
         "results/runs/index.csv",
+    log:
+        "results/logs/run_index.log",
     localrule: True
+    conda:
+        "../envs/lmc.yaml"
     script:
         "../scripts/run_index.py"
