@@ -14,13 +14,11 @@ from . import devices, interpolate, io, train
 from .logs import log
 
 
-def _setup(device: str, threads: int) -> torch.device:
+def _setup(threads: int) -> None:
     torch.set_num_threads(max(1, int(threads)))
     # Byte-identical reruns on CPU; on GPU, deterministic kernels where torch has them.
     torch.use_deterministic_algorithms(True, warn_only=True)
-    dev = devices.select_device(device)
-    log.info("device %s, %d CPU threads, torch %s", dev, torch.get_num_threads(), torch.__version__)
-    return dev
+    log.info("%d CPU threads, torch %s", torch.get_num_threads(), torch.__version__)
 
 
 def read_setting(path: str | os.PathLike) -> dict[str, Any]:
@@ -33,13 +31,14 @@ def train_pair_job(setting_json: str, train_beton: str, test_beton: str, seeds: 
                    device: str = "auto", threads: int = 1, checkpoint_every: int = 0) -> train.TrainResult:
     """Train A and B, then write init/a/b weights, metrics and seeds. The resumable
     state file is removed once the final outputs exist."""
-    dev = _setup(device, threads)
+    _setup(threads)
     setting = read_setting(setting_json)
     log.info("setting %s, seeds %s", json.dumps(setting, sort_keys=True), dict(seeds))
-    tr = train.Split.from_beton(train_beton, dev)
-    te = train.Split.from_beton(test_beton, dev)
-    result = train.train_pair(setting, seeds, tr, te, dev, data_path=data_path, train_beton=train_beton,
-                              state_path=state_path, checkpoint_every=checkpoint_every)
+    with devices.claim_gpu(prefer=device) as dev:     # distinct GPUs for concurrent jobs
+        tr = train.Split.from_beton(train_beton, dev)
+        te = train.Split.from_beton(test_beton, dev)
+        result = train.train_pair(setting, seeds, tr, te, dev, data_path=data_path, train_beton=train_beton,
+                                  state_path=state_path, checkpoint_every=checkpoint_every)
     io.save_weights(result.init, outputs["init"])
     io.save_weights(result.members[0], outputs["a"])
     io.save_weights(result.members[1], outputs["b"])
@@ -52,10 +51,12 @@ def train_pair_job(setting_json: str, train_beton: str, test_beton: str, seeds: 
 
 def interpolate_job(setting_json: str, a: str, b: str, betons: Mapping[str, str], alphas: Sequence[float],
                     device: str = "auto", threads: int = 1, batch_size: int = 2048) -> pd.DataFrame:
-    dev = _setup(device, threads)
+    _setup(threads)
     setting = read_setting(setting_json)
-    splits = {name: train.Split.from_beton(path, dev) for name, path in betons.items()}
-    return interpolate.evaluate_path(io.load_weights(a), io.load_weights(b), setting, splits, alphas, dev, batch_size)
+    with devices.claim_gpu(prefer=device) as dev:
+        splits = {name: train.Split.from_beton(path, dev) for name, path in betons.items()}
+        return interpolate.evaluate_path(io.load_weights(a), io.load_weights(b), setting, splits, alphas, dev,
+                                         batch_size)
 
 
 def index_table(setting_jsons: Sequence[str]) -> pd.DataFrame:

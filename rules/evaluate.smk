@@ -20,6 +20,7 @@ rule interpolate:
     threads: config["threads"]
     resources:
         gpu=1,
+        cpus_per_task=config["threads"],
         mem_mb=eval_mem_mb,
         runtime=eval_runtime,
     group:

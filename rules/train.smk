@@ -38,6 +38,7 @@ rule train_pair:
     threads: config["threads"]
     resources:
         gpu=1,
+        cpus_per_task=config["threads"],
         mem_mb=train_mem_mb,
         runtime=train_runtime,
     conda:

@@ -88,6 +88,13 @@ class Workflow:
             else:
                 shutil.copy(src, dst)
 
+    @classmethod
+    def at(cls, path: Path) -> "Workflow":
+        """An existing workflow directory (e.g. the repository itself), not copied."""
+        wf = cls.__new__(cls)
+        wf.path = path
+        return wf
+
     def write_config(self, cfg: dict, name: str = "config.yaml") -> Path:
         p = self.path / name
         p.write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))

@@ -1,0 +1,116 @@
+"""Real `snakemake` runs of the whole DAG on a small fabricated dataset."""
+from __future__ import annotations
+
+import re
+import time
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT, Workflow, tiny_config
+
+
+def jobs_per_rule(dry_run_output: str) -> dict[str, int]:
+    """The 'Job stats' table of a dry run as {rule: count}."""
+    table = dry_run_output.split("Job stats:")[-1]
+    counts = {}
+    for line in table.splitlines():
+        m = re.match(r"^(\w+)\s+(\d+)$", line.strip())
+        if m and m.group(1) != "total":
+            counts[m.group(1)] = int(m.group(2))
+    return counts
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory, digits_folder):
+    """The tiny config run to completion once; tests below inspect and re-plan it."""
+    wf = Workflow(tmp_path_factory.mktemp("pipeline") / "wf")
+    wf.write_config(tiny_config(digits_folder))
+    start = time.time()
+    wf.snakemake("--cores", "2", "all")
+    return wf, time.time() - start
+
+
+def test_whole_dag_produces_table_figure_and_index(finished):
+    wf, _ = finished
+    res = wf.path / "results"
+    agg = pd.read_csv(res / "barriers/table2.csv")
+    assert len(agg) == 4 and sorted(agg["pair"]) == [0, 0, 1, 1]             # 2 settings x 2 pairs
+    assert set(agg["label"]) == {"SGD ↑Lr", "ADAM ↓Lr"} and not agg["diverged"].any()
+    # the fabricated task is learnable: endpoints well above chance (10%)
+    assert (agg[["test_acc_a", "test_acc_b"]] > 0.5).all().all()
+    paths = pd.read_csv(res / "barriers/table2_paths.csv")
+    assert len(paths) == 4 * 2 * 5                                            # pairs x splits x alphas
+    # the table shows exactly the aggregated numbers, as mean ± std over the 2 pairs
+    md = (res / "tables/table2.md").read_text()
+    sgd = agg[agg["cell"] == 0]["train_error_barrier"] * 100
+    assert f"{sgd.mean():.2f} ± {sgd.std(ddof=1):.2f}" in md
+    assert "MNIST; 2 pair(s) per setting; 2 epochs" in md
+    assert "\\begin{tabular}" in (res / "tables/table2.tex").read_text()
+    for ext in ("png", "pdf"):
+        assert (res / f"figures/table2_paths.{ext}").stat().st_size > 5000
+    index = pd.read_csv(res / "runs/index.csv")
+    assert len(index) == 2 and set(index["optimizer"]) == {"sgd", "adam"}
+    for run in index["run_id"]:
+        assert (res / "runs" / run / "setting.json").exists()
+        assert not (res / "runs" / run / "pair0/train_state.pt").exists()
+
+
+def test_nothing_to_do_when_nothing_changed(finished):
+    wf, _ = finished
+    out = wf.snakemake("-n", "all").stdout
+    assert "Nothing to be done" in out
+
+
+def test_changing_one_setting_reruns_only_that_setting(finished, digits_folder):
+    wf, _ = finished
+    cfg = tiny_config(digits_folder)
+    cfg["artefacts"]["table2"]["grid"][0][1]["lr"] = 0.002               # the Adam setting only
+    wf.write_config(cfg, "changed.yaml")
+    out = wf.snakemake("-n", "all", "--configfile", "changed.yaml").stdout
+    jobs = jobs_per_rule(out)
+    assert jobs["train_pair"] == 2 and jobs["interpolate"] == 2 and jobs["setting"] == 1, jobs
+    assert "download" not in jobs and "convert" not in jobs, jobs
+    assert jobs["aggregate"] == 1 and jobs["render"] == 1
+
+
+def test_lint_is_clean(finished):
+    wf, _ = finished
+    proc = wf.snakemake("--lint")
+    out = proc.stdout + proc.stderr
+    assert "Lints for" not in out
+    assert "Congratulations, your workflow is in a good condition!" in out
+
+
+def test_full_paper_config_dry_runs():
+    start = time.time()
+    out = Workflow.at(ROOT).snakemake("-n", "all").stdout
+    assert time.time() - start < 120
+    jobs = jobs_per_rule(out)
+    assert jobs.get("train_pair", 0) >= 15, jobs       # table2 alone: 5 settings x 3 pairs
+
+
+BAD_CONFIGS = {
+    "misspelt key": ({"defaults": {"lerning_rate": 0.1}}, "config error at defaults.lerning_rate: unknown key"),
+    "wrong type": ({"pairs": "three"}, "config error at pairs: 'three' is not of type 'integer'"),
+    "unknown dataset": ({"defaults": {"dataset": "imagenet"}}, "config error at defaults.dataset: 'imagenet' is not one of"),
+    "unknown model": ({"artefacts": {"table2": {"base": {"model": "resnet"}}}}, "config error at artefacts.table2.base.model"),
+    "missing offline dataset": ({"offline_sources": {"fashion_mnist": "/nonexistent/fmnist"}},
+                                "config error at offline_sources.fashion_mnist: folder /nonexistent/fmnist does not exist"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_CONFIGS))
+def test_bad_input_stops_with_one_line_and_loses_nothing(finished, case):
+    import yaml
+
+    wf, _ = finished
+    override, expected = BAD_CONFIGS[case]
+    (wf.path / "bad.yaml").write_text(yaml.safe_dump(override))
+    before = {p: p.stat().st_mtime_ns for p in (wf.path / "results").rglob("*") if p.is_file()}
+    proc = wf.snakemake("--cores", "1", "all", "--configfile", "bad.yaml", check=False)
+    assert proc.returncode != 0
+    lines = [l for l in proc.stderr.splitlines() if l.startswith("config error")]
+    assert len(lines) == 1 and expected in lines[0], proc.stderr[-2000:]
+    after = {p: p.stat().st_mtime_ns for p in (wf.path / "results").rglob("*") if p.is_file()}
+    assert after == before, "a bad config must not touch computed results"
