@@ -10,6 +10,7 @@ rule download:
         root=dataset_dir,
         source=offline_source,
     resources:
+        cpus_per_task=1,
         mem_mb=4000,
         runtime=60,
     conda:
@@ -31,6 +32,7 @@ rule convert:
     params:
         root=dataset_dir,
     resources:
+        cpus_per_task=1,
         mem_mb=8000,
         runtime=60,
     conda:

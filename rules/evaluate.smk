@@ -23,8 +23,10 @@ rule interpolate:
         cpus_per_task=config["threads"],
         mem_mb=eval_mem_mb,
         runtime=eval_runtime,
+    # One cluster job per pair: the short interpolation runs right after its training in
+    # the same SLURM allocation (resources: max over the two, runtimes added).
     group:
-        "evaluate"
+        "pair"
     conda:
         "../envs/lmc.yaml"
     script:

@@ -36,6 +36,8 @@ rule train_pair:
         device=config["device"],
         checkpoint_every=config["checkpoint_every"],
     threads: config["threads"]
+    group:
+        "pair"
     resources:
         gpu=1,
         cpus_per_task=config["threads"],

@@ -126,3 +126,18 @@ def digits_splits(tmp_path_factory, digits_folder):
         x, y = data.load_split("mnist", root, split)
         out[split] = train.Split(torch.from_numpy(x), torch.from_numpy(y))
     return out
+
+
+@pytest.fixture(scope="session")
+def betons(tmp_path_factory, digits_folder) -> dict[str, str]:
+    """The fabricated dataset as .beton files (each is ~16 MB, so made once)."""
+    from lmc import data
+
+    root = tmp_path_factory.mktemp("betons")
+    data.import_local("mnist", digits_folder, root / "raw")
+    out = {}
+    for split in data.SPLITS:
+        x, y = data.load_split("mnist", root / "raw", split)
+        out[split] = str(root / f"{split}.beton")
+        data.write_beton(x, y, out[split])
+    return out

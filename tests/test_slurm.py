@@ -85,3 +85,26 @@ def test_slurm_profile_gpu_jobs_failure_and_rerun(slurm_cluster, tmp_path):
                            capture_output=True, text=True, timeout=30)
     assert queue.returncode == 0 and queue.stdout.strip() == "", queue.stdout + queue.stderr
     print(f"run 1 (4 jobs, 1 failing twice): {t_first:.1f} s; run 2 (rerun): {t_second:.1f} s")
+
+
+def test_pipeline_runs_through_the_slurm_profile(slurm_cluster, tmp_path, digits_folder):
+    """The project's own workflow, a tiny config, submitted job by job to SLURM."""
+    import pandas as pd
+    from conftest import ROOT, Workflow, tiny_config
+
+    wf = Workflow(tmp_path / "wf")
+    cfg = tiny_config(digits_folder, pairs=1)
+    cfg["defaults"]["epochs"] = 1
+    wf.write_config(cfg)
+    env = dict(slurm_cluster, PYTHONPATH=str(ROOT))
+    cmd = ["timeout", "-s", "KILL", str(KILL_AFTER_S), sys.executable, "-m", "snakemake", "--profile",
+           str(PROFILE), "all"]
+    proc = subprocess.run(cmd, cwd=wf.path, env=env, capture_output=True, text=True)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-5000:]
+    agg = pd.read_csv(wf.path / "results/barriers/table2.csv")
+    assert len(agg) == 2 and (agg[["test_acc_a", "test_acc_b"]] > 0.3).all().all()
+    assert (wf.path / "results/tables/table2.md").exists()
+    # one SLURM job per pair: training and its short interpolation grouped together
+    assert len(re.findall(r"submitted with SLURM jobid \d+ \(log: \S+/group_pair", log)) == 2, log[-3000:]
+    assert "rule_interpolate" not in log and "rule_train_pair" not in log

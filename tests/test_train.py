@@ -20,19 +20,6 @@ def setting(**kw):
     return grid.canonical(base)
 
 
-@pytest.fixture(scope="module")
-def betons(tmp_path_factory, digits_folder):
-    """The fabricated dataset as .beton files (each is ~16 MB, so made once)."""
-    root = tmp_path_factory.mktemp("betons")
-    data.import_local("mnist", digits_folder, root / "raw")
-    out = {}
-    for split in data.SPLITS:
-        x, y = data.load_split("mnist", root / "raw", split)
-        out[split] = str(root / f"{split}.beton")
-        data.write_beton(x, y, out[split])
-    return out
-
-
 def test_a_and_b_share_init_bytes_and_see_different_orders(digits_splits, tmp_path):
     s = setting(epochs=1)
     seeds = grid.pair_seeds(s, 0)
