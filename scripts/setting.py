@@ -1,4 +1,0 @@
-"""Record a run's setting next to its results (rule: setting)."""
-from lmc import io
-
-io.write_json(dict(snakemake.params.setting), snakemake.output[0])
