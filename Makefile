@@ -15,7 +15,7 @@ $(STAMP): requirements.txt pyproject.toml tools/install.sh
 
 # Offline, small: every artefact of config/quick.yaml on Fashion-MNIST.
 quick: install
-	$(SNAKEMAKE) --cores $(CORES) --configfile config/quick.yaml all
+	$(SNAKEMAKE) --cores $(CORES) all --configfile config/quick.yaml
 
 # The full paper reproduction (needs internet for the datasets and, realistically, GPUs).
 all: install

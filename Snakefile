@@ -1,7 +1,8 @@
 # lmc-pipeline: linear mode connectivity, arXiv:2312.09832, end to end.
 #   snakemake --cores 2 all                         # every artefact in the config
 #   snakemake --cores 2 table2                      # one artefact
-#   snakemake --cores 2 --configfile config/quick.yaml all   # offline, small
+#   snakemake --cores 2 --configfile=config/quick.yaml all   # offline, small (note the `=`:
+#                                   # --configfile takes several files and would read `all` as one)
 import sys
 
 from snakemake.exceptions import WorkflowError

@@ -89,12 +89,16 @@ def _axis(axis: Any, where: str) -> list[dict[str, Any]]:
     raise GridError(f"{where}: an axis must be a list of mappings or a mapping of lists")
 
 
-def artefact_settings(config: Mapping[str, Any], artefact: str) -> list[dict[str, Any]]:
-    """Every full setting of an artefact: defaults, then the artefact's `base`, then one
-    entry of each `grid` axis (Cartesian product), each filtered to what matters.
+# Artefacts computed from the model classes alone (no training, no data): their grid
+# points are not settings and get no run id.
+UNTRAINED = frozenset({"table3"})
 
-    Each returned dict also carries `coords`: the axis entries that produced it (for
-    labelling rows and columns), which is not part of the setting's identity."""
+
+def artefact_points(config: Mapping[str, Any], artefact: str) -> list[dict[str, Any]]:
+    """Every grid point of an artefact before canonicalisation: `merged` (defaults, then
+    the artefact's `base`, then one entry of each `grid` axis, Cartesian product) and
+    `coords` (the axis entries that produced it). Labels of several axes are joined
+    with ", " (one axis: its label unchanged)."""
     spec = config["artefacts"][artefact]
     axes = [_axis(a, f"artefacts.{artefact}.grid[{i}]") for i, a in enumerate(spec.get("grid", []))]
     out = []
@@ -102,21 +106,47 @@ def artefact_settings(config: Mapping[str, Any], artefact: str) -> list[dict[str
         merged = dict(config["defaults"])
         merged.update(spec.get("base", {}))
         coords: dict[str, Any] = {}
+        labels = []
         for entry in combo:
-            merged.update(entry)
+            merged.update({k: v for k, v in entry.items() if k != "label"})
             coords.update(entry)
-        try:
-            setting = canonical(merged)
-        except GridError as e:
-            raise GridError(f"artefacts.{artefact}: {e}") from None
-        out.append({"setting": setting, "coords": coords, "run_id": run_id(setting)})
+            if entry.get("label"):
+                labels.append(str(entry["label"]))
+        coords.pop("label", None)
+        if labels:
+            coords["label"] = ", ".join(labels)
+        out.append({"merged": merged, "coords": coords})
     return out
 
 
+def artefact_settings(config: Mapping[str, Any], artefact: str) -> list[dict[str, Any]]:
+    """Every full setting of an artefact: its grid points (`artefact_points`), each
+    filtered to what matters for training.
+
+    Each returned dict also carries `coords`: the axis entries that produced it (for
+    labelling rows and columns), which is not part of the setting's identity."""
+    if artefact in UNTRAINED:
+        raise GridError(f"artefacts.{artefact} is computed without training and has no settings")
+    out = []
+    for point in artefact_points(config, artefact):
+        try:
+            setting = canonical(point["merged"])
+        except GridError as e:
+            raise GridError(f"artefacts.{artefact}: {e}") from None
+        out.append({"setting": setting, "coords": point["coords"], "run_id": run_id(setting)})
+    return out
+
+
+def trained_artefacts(artefacts: Sequence[str]) -> list[str]:
+    """The artefacts that need trained pairs (all but UNTRAINED), in the given order."""
+    return [a for a in artefacts if a not in UNTRAINED]
+
+
 def all_runs(config: Mapping[str, Any], artefacts: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """run id -> setting, over the given artefacts (shared settings appear once)."""
+    """run id -> setting, over the given artefacts (shared settings appear once;
+    artefacts that need no training are skipped)."""
     runs: dict[str, dict[str, Any]] = {}
-    for art in artefacts:
+    for art in trained_artefacts(artefacts):
         for entry in artefact_settings(config, art):
             runs[entry["run_id"]] = entry["setting"]
     return runs

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import matplotlib
@@ -24,9 +25,10 @@ def save(fig: plt.Figure, png: str | os.PathLike, pdf: str | os.PathLike) -> Non
     plt.close(fig)
 
 
-def path_figure(paths: pd.DataFrame, title: str) -> plt.Figure:
+def path_figure(paths: pd.DataFrame, title: str, titles: Mapping[int, str] | None = None) -> plt.Figure:
     """Error (%) along the linear path for every setting of an artefact: one panel per
-    setting, train and test, mean over pairs with a min-max band."""
+    setting (named by `titles`, cell -> name, else the config label), train and test,
+    mean over pairs with a min-max band."""
     cells = list(dict.fromkeys(paths["cell"]))
     ncol = min(len(cells), 5)
     nrow = math.ceil(len(cells) / ncol)
@@ -39,7 +41,9 @@ def path_figure(paths: pd.DataFrame, title: str) -> plt.Figure:
             ax.plot(mean.index, mean.values, label=split, markersize=3, **style)
             ax.fill_between(mean.index, lo.values, hi.values, color=style["color"], alpha=0.2, linewidth=0)
         pairs = sub["pair"].nunique()
-        ax.set_title(f"{sub['label'].iloc[0] or f'setting {cell}'}\n({pairs} pair{'s' if pairs != 1 else ''})", fontsize=9)
+        label = sub["label"].iloc[0]
+        name = (titles or {}).get(int(cell)) or (label if isinstance(label, str) and label else f"setting {cell}")
+        ax.set_title(f"{name}\n({pairs} pair{'s' if pairs != 1 else ''})", fontsize=9)
         ax.set_xlabel("α (0 = A, 1 = B)")
         ax.grid(alpha=0.3)
     for ax in axes[:, 0]:
@@ -50,3 +54,169 @@ def path_figure(paths: pd.DataFrame, title: str) -> plt.Figure:
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+# --- The paper's figures, from an artefact's aggregated barriers ----------------------------
+#
+# Each takes the aggregated CSV of its artefact (one row per setting x pair) and plots
+# mean ± std over pairs (error bars), in %. Settings where a pair diverged are not
+# plotted as numbers: a red "*" marks their place, as the tables do.
+
+SPLITS = ("train", "test")
+DIVERGED_STYLE = dict(color="tab:red", fontsize=11, ha="center", va="bottom", fontweight="bold")
+
+
+def _summary(agg: pd.DataFrame, column: str, keys: list[str]) -> pd.DataFrame:
+    """Mean, std (in %) and divergence of `column` per setting, with the setting's `keys`."""
+    rows = []
+    for cell, g in agg.sort_values(["cell", "pair"], kind="stable").groupby("cell", sort=True):
+        vals = g[column].astype(float) * 100
+        first = g.iloc[0]
+        rows.append({"cell": cell, **{k: first[k] for k in keys},
+                     "mean": vals.mean(), "std": vals.std(ddof=1) if vals.notna().sum() > 1 else 0.0,
+                     "diverged": bool(g["diverged"].astype(bool).any())})
+    return pd.DataFrame(rows)
+
+
+def _wrap(text: str, width: int = 110) -> str:
+    import textwrap
+    return "\n".join(textwrap.wrap(text, width))
+
+
+def figure1(agg: pd.DataFrame, title: str) -> plt.Figure:
+    """Figure 1: error barrier (%) against the Leaky-ReLU slope p, one line per depth;
+    train and test panels (one row of panels per SGD learning rate)."""
+    from .tables import _opt_lr
+
+    agg = agg.copy()
+    agg["opt_lr"] = [_opt_lr(r) for _, r in agg.iterrows()]
+    groups = list(dict.fromkeys(agg.sort_values("cell")["opt_lr"]))
+    fig, axes = plt.subplots(len(groups), 2, figsize=(10, 3.6 * len(groups)), squeeze=False, sharex=True)
+    depths = sorted(set(int(d) for d in agg["depth"]))
+    colors = {d: plt.cm.viridis(i / max(1, len(depths) - 1) * 0.85) for i, d in enumerate(depths)}
+    for r, group in enumerate(groups):
+        sub = agg[agg["opt_lr"] == group]
+        for c, split in enumerate(SPLITS):
+            ax = axes[r, c]
+            s = _summary(sub, f"{split}_error_barrier", ["depth", "slope"])
+            for d in depths:
+                line = s[(s["depth"] == d) & ~s["diverged"]].sort_values("slope")
+                ax.errorbar(line["slope"], line["mean"], yerr=line["std"], color=colors[d], marker="o", markersize=4,
+                            capsize=2, linewidth=1.3, label=f"{d}-Layer")
+                for _, dv in s[(s["depth"] == d) & s["diverged"]].iterrows():
+                    # at the top of the panel, in the depth's colour: where the line would leave the plot
+                    ax.annotate("*", (dv["slope"], 1), xycoords=("data", "axes fraction"),
+                                **{**DIVERGED_STYLE, "color": colors[d], "va": "top", "fontsize": 14})
+            ax.set_title(f"{split} — {group}", fontsize=10)
+            ax.set_ylabel("error barrier (%)")
+            ax.grid(alpha=0.3)
+            ax.set_ylim(bottom=min(0, ax.get_ylim()[0]))
+            if r == len(groups) - 1:
+                ax.set_xlabel("Leaky-ReLU negative slope p (0 = ReLU, 1 = linear)")
+    fig.suptitle(_wrap(title), fontsize=10)
+    _legend_below(fig, axes[0, 0], "depth", agg, "a pair diverged (top of the panel, in the depth's colour)", "black")
+    return fig
+
+
+def _legend_below(fig: plt.Figure, ax: plt.Axes, title: str, agg: pd.DataFrame,
+                  diverged: str = "a pair diverged", diverged_color: str = "tab:red") -> None:
+    """One legend for the whole figure, under the panels (never over the data); it also
+    explains the red `*` when a setting diverged."""
+    handles, labels = ax.get_legend_handles_labels()
+    if agg["diverged"].astype(bool).any():
+        from matplotlib.lines import Line2D
+        handles.append(Line2D([], [], color=diverged_color, marker="$*$", linestyle="none", markersize=9))
+        labels.append(diverged)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, title=title, title_fontsize=8,
+               frameon=False, bbox_to_anchor=(0.5, 0.0))
+
+
+def _bars(ax: plt.Axes, s: pd.DataFrame, group_col: str, bar_col: str, group_labels: dict, bar_labels: dict,
+          colors: dict) -> None:
+    """Grouped bars with std error bars; `*` in place of a diverged setting's bar."""
+    groups = list(dict.fromkeys(s[group_col]))
+    bars = list(dict.fromkeys(s[bar_col]))
+    width = 0.8 / max(1, len(bars))
+    for j, b in enumerate(bars):
+        xs, ms, ss = [], [], []
+        for i, g in enumerate(groups):
+            row = s[(s[group_col] == g) & (s[bar_col] == b)]
+            if not len(row):
+                continue
+            x = i - 0.4 + width * (j + 0.5)
+            if bool(row["diverged"].iloc[0]):
+                ax.annotate("*", (x, 0), xycoords=("data", "axes fraction"), **DIVERGED_STYLE)
+                continue
+            xs.append(x)
+            ms.append(row["mean"].iloc[0])
+            ss.append(row["std"].iloc[0])
+        ax.bar(xs, ms, width * 0.95, yerr=ss, capsize=2, color=colors[b], label=bar_labels[b],
+               error_kw={"linewidth": 0.8})
+    ax.set_xticks(range(len(groups)), [group_labels[g] for g in groups], fontsize=8)
+    ax.set_xlim(-0.5, len(groups) - 0.5)
+    ax.axhline(0, color="black", linewidth=0.6)
+    ax.grid(axis="y", alpha=0.3)
+
+
+def figure2(agg: pd.DataFrame, title: str) -> plt.Figure:
+    """Figure 2: error barrier (%) per hidden-layer type, grouped by SGD learning rate;
+    train and test panels."""
+    from .tables import MODEL_TITLES, lr_title
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.9), sharey=True, squeeze=False)
+    models = list(dict.fromkeys(agg.sort_values("cell")["model"]))
+    palette = dict(zip(["mlp", "lcn", "cnn", "vit", "linear"], ["tab:blue", "tab:green", "tab:orange", "tab:purple", "tab:gray"]))
+    colors = {m: palette.get(m, "tab:gray") for m in models}
+    for ax, split in zip(axes[0], SPLITS):
+        s = _summary(agg, f"{split}_error_barrier", ["model", "optimizer", "lr"])
+        s["group"] = [(o, float(lr)) for o, lr in zip(s["optimizer"], s["lr"])]
+        _bars(ax, s, "group", "model", {g: lr_title(*g) for g in s["group"]}, {m: MODEL_TITLES.get(m, m) for m in models},
+              colors)
+        ax.set_title(split, fontsize=10)
+        ax.set_xlabel("SGD learning rate")
+    axes[0, 0].set_ylabel("error barrier (%)")
+    fig.suptitle(_wrap(title), fontsize=10)
+    _legend_below(fig, axes[0, 0], "hidden layer", agg)
+    return fig
+
+
+def _normalised_figure(agg: pd.DataFrame, title: str) -> plt.Figure:
+    """Normalised barrier (%) per dataset: one column of panels per dataset, train and
+    test rows; bars per depth, one colour per learning rate."""
+    from .tables import lr_title
+
+    datasets = list(dict.fromkeys(agg.sort_values("cell")["dataset"]))
+    dtitle = dict(zip(agg["dataset"], agg["dataset_title"]))
+    lrs = list(dict.fromkeys((o, float(lr)) for o, lr in zip(agg.sort_values("cell")["optimizer"], agg.sort_values("cell")["lr"])))
+    palette = ["tab:red", "tab:blue", "tab:green", "tab:purple"]
+    colors = {k: palette[i % len(palette)] for i, k in enumerate(lrs)}
+    n = len(datasets)
+    fig, axes = plt.subplots(2, n, figsize=(max(6.0, 3.6 * n), 6.2), sharey="row", squeeze=False)
+    for c, ds in enumerate(datasets):
+        for r, split in enumerate(SPLITS):
+            ax = axes[r, c]
+            s = _summary(agg[agg["dataset"] == ds], f"{split}_normalised_barrier", ["depth", "optimizer", "lr"])
+            s["depth"] = s["depth"].astype(int)
+            s["opt_lr"] = [(o, float(lr)) for o, lr in zip(s["optimizer"], s["lr"])]
+            _bars(ax, s, "depth", "opt_lr", {d: f"{d}-Layer" for d in s["depth"]},
+                  {k: f"{k[0].upper()} {lr_title(*k)}" for k in lrs}, colors)
+            ax.set_title(f"{dtitle[ds]} — {split}", fontsize=10)
+            if c == 0:
+                ax.set_ylabel("normalised barrier (%)")
+    fig.suptitle(_wrap(title, int(fig.get_figwidth() * 15)), fontsize=10)
+    _legend_below(fig, axes[0, 0], "learning rate", agg)
+    return fig
+
+
+def figure3(agg: pd.DataFrame, title: str) -> plt.Figure:
+    """Figure 3: normalised barrier (Eq. 2) per dataset, depth and SGD learning rate."""
+    return _normalised_figure(agg, title)
+
+
+def figure5(agg: pd.DataFrame, title: str) -> plt.Figure:
+    """Figure 5: normalised barrier (Eq. 2) of Adam MLPs per dataset, depth and learning rate."""
+    return _normalised_figure(agg, title)
+
+
+FIGURES = {"figure1": figure1, "figure2": figure2, "figure3": figure3, "figure5": figure5}

@@ -1,15 +1,20 @@
 # The experiment grid (config -> settings -> run ids) and the input/param/resource
 # functions every rule uses. No logic lives in the rules themselves.
-from lmc import grid, resources as lmc_resources
+from lmc import grid, io as lmc_io, resources as lmc_resources
 from lmc.data import DATASETS
 
 
 try:
     ARTEFACTS = list(config["artefacts"])
-    ENTRIES = {a: grid.artefact_settings(config, a) for a in ARTEFACTS}
+    # Artefacts built from trained pairs; the others (Table 3) are computed from the
+    # model classes alone.
+    TRAINED = grid.trained_artefacts(ARTEFACTS)
+    ENTRIES = {a: grid.artefact_settings(config, a) for a in TRAINED}
     RUNS = grid.all_runs(config, ARTEFACTS)
 except grid.GridError as e:
     sys.exit(f"config error: {e}")
+# Artefacts that are figures in the paper: a plot (png, pdf) besides the table of its numbers.
+FIGURES = [a for a in TRAINED if a.startswith("figure")]
 PAIRS = list(range(config["pairs"]))
 DATASET_ROOT = config["dataset_root"]
 
@@ -18,7 +23,7 @@ wildcard_constraints:
     run="[0-9a-f]{12}",
     k="[0-9]+",
     dataset="|".join(DATASETS),
-    artefact="|".join(ARTEFACTS) if ARTEFACTS else "none",
+    artefact="|".join(TRAINED) if TRAINED else "none",
 
 
 def setting_of(wildcards):
@@ -89,12 +94,43 @@ def artefact_cells(wildcards):
     return cells
 
 
+def table_outputs(artefact):
+    """The table of an artefact (for a figure: the numbers behind it)."""
+    return {ext: f"results/tables/{artefact}.{ext}" for ext in ("md", "tex", "csv", "html")}
+
+
+def figure_outputs(artefact):
+    """The paper's figure of a figure artefact, and every artefact's path figure."""
+    out = {"paths_png": f"results/figures/{artefact}_paths.png", "paths_pdf": f"results/figures/{artefact}_paths.pdf"}
+    if artefact in FIGURES:
+        out.update({"png": f"results/figures/{artefact}.png", "pdf": f"results/figures/{artefact}.pdf"})
+    return out
+
+
 def artefact_outputs(artefacts):
+    """Every file `snakemake <artefact>` (and `all`) makes for these artefacts."""
     out = []
     for a in artefacts:
-        out += [f"results/tables/{a}.{ext}" for ext in ("md", "tex", "csv")]
-        out += [f"results/figures/{a}_paths.{ext}" for ext in ("png", "pdf")]
+        out += list(table_outputs(a).values())
+        if a in TRAINED:
+            out += list(figure_outputs(a).values())
     return out
+
+
+def artefact_provenance(artefact):
+    """'Fashion-MNIST; 2 pair(s) per setting; 3 epochs' from the config, for report
+    captions (the rendered tables say the same from the results)."""
+    settings = [e["setting"] for e in ENTRIES[artefact]]
+    titles = ", ".join(dict.fromkeys(DATASETS[s["dataset"]].title for s in settings))
+    epochs = ", ".join(str(e) for e in sorted({s["epochs"] for s in settings}))
+    return f"{titles}; {len(settings)} setting(s), {len(PAIRS)} pair(s) per setting; {epochs} epochs"
+
+
+def table3_points():
+    """Table 3's grid points: the keys that fix a parameter count (dataset shape,
+    channels, kernel, ViT shape), nothing else, so an unrelated edit reruns nothing."""
+    keys = ("dataset", "channels", "kernel", "patch", "heads", "head_dim")
+    return [{k: p["merged"][k] for k in keys} for p in grid.artefact_points(config, "table3")]
 
 
 def dataset_dir(wildcards):

@@ -1,27 +1,82 @@
-# render: the paper's tables (md, tex, csv) and figures (png, pdf); named targets.
+# render: the paper's tables (md, tex, csv, html) and figures (png, pdf); named targets.
+#
+# One render rule per artefact (render_table1, render_figure1, ...), generated from the
+# config, because each carries its own report caption (docs/report/<artefact>.rst).
+# Figure artefacts also write the table of their numbers. Table 3 needs no training:
+# `parameter_counts` computes it from the model classes.
 
 
-rule render:
-    input:
-        barriers="results/barriers/{artefact}.csv",
-        paths="results/barriers/{artefact}_paths.csv",
-    output:
-        md="results/tables/{artefact}.md",
-        tex="results/tables/{artefact}.tex",
-        csv="results/tables/{artefact}.csv",
-        png=report(
-            "results/figures/{artefact}_paths.png",
-            category="{artefact}",
+for _artefact in TRAINED:
+    _tables = table_outputs(_artefact)
+    _figures = figure_outputs(_artefact)
+    _labels = {"artefact": _artefact}
+    _caption = f"../docs/report/{_artefact}.rst"
+    _title = _artefact.replace("table", "Table ").replace("figure", "Figure ")
+    _outputs = {
+        "md": _tables["md"],
+        "tex": _tables["tex"],
+        "csv": _tables["csv"],
+        "html": report(_tables["html"], caption=_caption, category=_title, labels={**_labels, "file": "table"}),
+        "paths_png": report(
+            _figures["paths_png"],
             caption="../docs/report/paths.rst",
+            category=_title,
+            labels={**_labels, "file": "error along the path"},
         ),
-        pdf="results/figures/{artefact}_paths.pdf",
-    log:
-        "results/logs/render/{artefact}.log",
-    localrule: True
-    conda:
-        "../envs/lmc.yaml"
-    script:
-        "../scripts/render.py"
+        "paths_pdf": _figures["paths_pdf"],
+    }
+    if _artefact in FIGURES:
+        _outputs["png"] = report(_figures["png"], caption=_caption, category=_title, labels={**_labels, "file": "figure"})
+        _outputs["pdf"] = _figures["pdf"]
+
+    rule:
+        name:
+            f"render_{_artefact}"
+        input:
+            barriers=f"results/barriers/{_artefact}.csv",
+            paths=f"results/barriers/{_artefact}_paths.csv",
+        output:
+            **_outputs,
+        log:
+            f"results/logs/render/{_artefact}.log",
+        params:
+            artefact=_artefact,
+            provenance=artefact_provenance(_artefact),
+        resources:
+            mem_mb=2000,
+            runtime=10,
+        localrule: True
+        conda:
+            "../envs/lmc.yaml"
+        script:
+            "../scripts/render.py"
+
+
+if "table3" in ARTEFACTS:
+
+    rule parameter_counts:
+        output:
+            md="results/tables/table3.md",
+            tex="results/tables/table3.tex",
+            csv="results/tables/table3.csv",
+            html=report(
+                "results/tables/table3.html",
+                caption="../docs/report/table3.rst",
+                category="Table 3",
+                labels={"artefact": "table3", "file": "table"},
+            ),
+        log:
+            "results/logs/render/table3.log",
+        params:
+            points=table3_points(),
+        resources:
+            mem_mb=2000,
+            runtime=10,
+        localrule: True
+        conda:
+            "../envs/lmc.yaml"
+        script:
+            "../scripts/table3.py"
 
 
 # One named target per artefact in the config: `snakemake table2`, `snakemake figure1`, ...

@@ -1,6 +1,8 @@
 # train_pair: networks A and B of one pair, from one initialisation, two data orders.
 
 
+# In-process (`run:`), not a script: one per setting, and a script job would spend seconds
+# starting Python to write a few hundred bytes.
 rule setting:
     output:
         "results/runs/{run}/setting.json",
@@ -9,10 +11,8 @@ rule setting:
     params:
         setting=setting_of,
     localrule: True
-    conda:
-        "../envs/lmc.yaml"
-    script:
-        "../scripts/setting.py"
+    run:
+        lmc_io.write_json(dict(params.setting), output[0])
 
 
 rule train_pair:

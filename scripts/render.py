@@ -1,6 +1,6 @@
-"""Render one artefact's table (md, tex, csv) and path figure (png, pdf) (rule: render)."""
+"""Render one artefact's table (md, tex, csv, html) and figures (png, pdf) (rules: render_<artefact>)."""
 from lmc import logs, render
 
 logs.to_file(snakemake.log[0])
-render.render_artefact(snakemake.wildcards.artefact, snakemake.input.barriers, snakemake.input.paths,
+render.render_artefact(snakemake.params.artefact, snakemake.input.barriers, snakemake.input.paths,
                        dict(snakemake.output.items()))

@@ -71,7 +71,7 @@ def test_changing_one_setting_reruns_only_that_setting(finished, digits_folder):
     jobs = jobs_per_rule(out)
     assert jobs["train_pair"] == 2 and jobs["interpolate"] == 2 and jobs["setting"] == 1, jobs
     assert "download" not in jobs and "convert" not in jobs, jobs
-    assert jobs["aggregate"] == 1 and jobs["render"] == 1
+    assert jobs["aggregate"] == 1 and jobs["render_table2"] == 1
 
 
 def test_lint_is_clean(finished):

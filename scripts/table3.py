@@ -1,0 +1,5 @@
+"""Table 3: parameter counts computed from the model classes, no training (rule: parameter_counts)."""
+from lmc import logs, render
+
+logs.to_file(snakemake.log[0])
+render.render_table3(snakemake.params.points, dict(snakemake.output.items()))
