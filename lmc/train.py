@@ -85,22 +85,45 @@ def learning_rate(setting: Mapping[str, Any], step: int, total_steps: int) -> fl
     return lr
 
 
-def _member_batches(setting, train: Split, order_seeds, epoch, device, data_path, beton):
-    """Yield (x uint8 [M, b, C, H, W], y [M, b]) for one epoch, members in lockstep."""
+# A resident train split is normalised once per `train_members` call (float32 on the
+# device) when that copy fits in this many bytes; batches are then plain row gathers of
+# it. Larger splits are normalised batch by batch. Both give bit-identical inputs: the
+# normalisation is the same element-wise function either way.
+PRENORMALISE_MAX_BYTES = 2 << 30
+
+
+def _prenormalised(train: Split, normalise, chunk: int = 8192) -> torch.Tensor | None:
+    nbytes = train.images.numel() * 4
+    if nbytes > PRENORMALISE_MAX_BYTES:
+        return None
+    return torch.cat([normalise(train.images[i:i + chunk]) for i in range(0, len(train), chunk)])
+
+
+def _ffcv_loaders(beton, batch_size, order_seeds):
+    """One FFCV Loader per member, built once per training run and reused every epoch
+    (a Loader compiles its pipeline on first use, ~0.5 s; later epochs reuse the code)."""
+    return [data.ffcv_loader(beton, batch_size, seed=s) for s in order_seeds]
+
+
+def _member_batches(setting, train: Split, order_seeds, epoch, device, data_path, normalise, *,
+                    inputs: torch.Tensor | None = None, loaders=None):
+    """Yield (x float32 normalised [M, b, C, H, W], y [M, b]) for one epoch, members in
+    lockstep. `inputs` is the pre-normalised resident split (or None: normalise each
+    batch); `loaders` are the members' FFCV Loaders (ffcv path)."""
     bs, n = setting["batch_size"], len(train)
     if data_path == "resident":
         orders = torch.from_numpy(np.stack([data.epoch_order(s, epoch, n) for s in order_seeds])).to(device)
         for start in range(0, n, bs):
             idx = orders[:, start:start + bs]
-            yield train.images[idx], train.labels[idx]
+            x = inputs[idx] if inputs is not None else normalise(train.images[idx])
+            yield x, train.labels[idx]
     elif data_path == "ffcv":
-        loaders = [data.ffcv_loader(beton, bs, seed=s) for s in order_seeds]
         for loader in loaders:
             loader.next_epoch = epoch       # FFCV's order is default_rng(seed + next_epoch)
         for batches in zip(*loaders):
             xs = torch.stack([b[0] for b in batches]).to(device)
             ys = torch.stack([b[1].reshape(-1) for b in batches]).to(device).long()
-            yield xs, ys
+            yield normalise(xs), ys
     else:
         raise ValueError(f"data_path must be 'resident' or 'ffcv', got {data_path!r}")
 
@@ -136,6 +159,11 @@ def train_members(setting: Mapping[str, Any], init: Mapping[str, torch.Tensor], 
         rows, diverged, start_epoch = state["rows"], state["diverged"], state["epoch"]
         log.info("resumed from %s at epoch %d", state_path, start_epoch)
 
+    if data_path not in ("resident", "ffcv"):
+        raise ValueError(f"data_path must be 'resident' or 'ffcv', got {data_path!r}")
+    inputs = _prenormalised(train, normalise) if data_path == "resident" else None
+    loaders = _ffcv_loaders(train_beton, setting["batch_size"], order_seeds) if data_path == "ffcv" else None
+
     progress = Progress(setting["epochs"])
     for epoch in range(start_epoch, setting["epochs"]):
         if all(diverged):
@@ -143,11 +171,12 @@ def train_members(setting: Mapping[str, Any], init: Mapping[str, torch.Tensor], 
         loss_sum = torch.zeros(members, dtype=torch.float64, device=device)
         correct = torch.zeros(members, dtype=torch.float64, device=device)
         step = epoch * steps_per_epoch
-        for x, y in _member_batches(setting, train, order_seeds, epoch, device, data_path, train_beton):
+        for x, y in _member_batches(setting, train, order_seeds, epoch, device, data_path, normalise,
+                                    inputs=inputs, loaders=loaders):
             lr = learning_rate(setting, step, total_steps)
             for group in optimizer.param_groups:
                 group["lr"] = lr
-            logits = forward(params, normalise(x))                       # [M, b, K]
+            logits = forward(params, x)                                  # [M, b, K]
             per_sample = nn.functional.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="none")
             losses = per_sample.view(members, -1).mean(1)
             optimizer.zero_grad(set_to_none=True)
