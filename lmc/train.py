@@ -12,6 +12,7 @@ finishes with byte-identical results (nothing else carries state between epochs)
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -30,6 +31,21 @@ from .models import build_model
 MEMBER_NAMES = "ab"
 
 
+@contextlib.contextmanager
+def keep_torch_threads():
+    """Undo FFCV's changes to torch's CPU thread count.
+
+    FFCV calls `torch.set_num_threads(num_workers)` (1 for our Loaders) when it is
+    imported, when a Loader is built, and when an epoch starts (also from its worker
+    thread; the MKL part of that setting is process-wide). Left alone, reading a `.beton`
+    silently makes all later CPU training single-threaded."""
+    threads = torch.get_num_threads()
+    try:
+        yield threads
+    finally:
+        torch.set_num_threads(threads)
+
+
 @dataclass
 class Split:
     """A split resident on the training device: uint8 images [N, C, H, W], int64 labels."""
@@ -38,7 +54,8 @@ class Split:
 
     @classmethod
     def from_beton(cls, path: str | os.PathLike, device: torch.device | str) -> "Split":
-        x, y = data.read_beton(path)
+        with keep_torch_threads():
+            x, y = data.read_beton(path)
         return cls(x.to(device), y.to(device))
 
     def __len__(self) -> int:
@@ -110,10 +127,11 @@ def _ffcv_loaders(beton, batch_size, order_seeds):
 
 
 def _member_batches(setting, train: Split, order_seeds, epoch, device, data_path, normalise, *,
-                    inputs: torch.Tensor | None = None, loaders=None):
+                    inputs: torch.Tensor | None = None, loaders=None, threads: int | None = None):
     """Yield (x float32 normalised [M, b, C, H, W], y [M, b]) for one epoch, members in
     lockstep. `inputs` is the pre-normalised resident split (or None: normalise each
-    batch); `loaders` are the members' FFCV Loaders (ffcv path)."""
+    batch); `loaders` are the members' FFCV Loaders (ffcv path); `threads` is torch's
+    CPU thread count to put back once FFCV's epoch threads have changed it."""
     bs, n = setting["batch_size"], len(train)
     if data_path == "resident":
         orders = torch.from_numpy(np.stack([data.epoch_order(s, epoch, n) for s in order_seeds])).to(device)
@@ -133,7 +151,10 @@ def _member_batches(setting, train: Split, order_seeds, epoch, device, data_path
     elif data_path == "ffcv":
         for loader in loaders:
             loader.next_epoch = epoch       # FFCV's order is default_rng(seed + next_epoch)
-        for batches in zip(*loaders):
+        for i, batches in enumerate(zip(*loaders)):
+            if i == 0 and threads is not None:
+                # every Loader's epoch thread has set torch's threads to 1 before its first batch
+                torch.set_num_threads(threads)
             xs = torch.stack([b[0] for b in batches]).to(device)
             ys = torch.stack([b[1].reshape(-1) for b in batches]).to(device).long()
             yield normalise(xs), ys
@@ -175,7 +196,10 @@ def train_members(setting: Mapping[str, Any], init: Mapping[str, torch.Tensor], 
     if data_path not in ("resident", "ffcv"):
         raise ValueError(f"data_path must be 'resident' or 'ffcv', got {data_path!r}")
     inputs = _prenormalised(train, normalise) if data_path == "resident" else None
-    loaders = _ffcv_loaders(train_beton, setting["batch_size"], order_seeds) if data_path == "ffcv" else None
+    loaders, threads = None, torch.get_num_threads()
+    if data_path == "ffcv":
+        with keep_torch_threads():
+            loaders = _ffcv_loaders(train_beton, setting["batch_size"], order_seeds)
 
     progress = Progress(setting["epochs"])
     for epoch in range(start_epoch, setting["epochs"]):
@@ -185,7 +209,7 @@ def train_members(setting: Mapping[str, Any], init: Mapping[str, torch.Tensor], 
         correct = torch.zeros(members, dtype=torch.float64, device=device)
         step = epoch * steps_per_epoch
         for x, y in _member_batches(setting, train, order_seeds, epoch, device, data_path, normalise,
-                                    inputs=inputs, loaders=loaders):
+                                    inputs=inputs, loaders=loaders, threads=threads):
             lr = learning_rate(setting, step, total_steps)
             for group in optimizer.param_groups:
                 group["lr"] = lr
@@ -221,6 +245,7 @@ def train_members(setting: Mapping[str, Any], init: Mapping[str, torch.Tensor], 
         if on_epoch is not None:
             on_epoch(done)
 
+    torch.set_num_threads(threads)
     final = [stacked.unstack(params, m) for m in range(members)]
     return TrainResult(init=dict(init), members=final, metrics=pd.DataFrame(rows), diverged=diverged)
 

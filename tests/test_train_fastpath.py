@@ -56,3 +56,25 @@ def test_ffcv_loaders_reused_across_epochs_match_resident(tmp_path):
     resident = train.train_members(s, init, [5, 6], tr, te, "cpu")
     ffcv = train.train_members(s, init, [5, 6], tr, te, "cpu", data_path="ffcv", train_beton=str(beton))
     _same(resident, ffcv)
+
+
+def test_reading_a_beton_and_ffcv_training_keep_torch_threads(tmp_path):
+    """FFCV sets torch's thread count to its num_workers (1) on import, Loader creation
+    and every epoch start; the trainer must put the configured count back."""
+    pytest.importorskip("ffcv")                       # (importing ffcv itself sets 1)
+    x, y = _fabricated(data.info("mnist").shape, 200, seed=2)
+    beton = tmp_path / "train.beton"
+    data.write_beton(x, y, beton)
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        split = train.Split.from_beton(beton, "cpu")
+        assert torch.get_num_threads() == 2
+        assert torch.equal(split.images, torch.from_numpy(x)) and torch.equal(split.labels, torch.from_numpy(y))
+        seen = []
+        s = _setting("mnist", epochs=2)
+        train.train_members(s, train.initial_state(s, 3), [1, 2], split, split, "cpu", data_path="ffcv",
+                            train_beton=str(beton), on_epoch=lambda e: seen.append(torch.get_num_threads()))
+        assert seen == [2, 2] and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
