@@ -12,6 +12,7 @@ finishes with byte-identical results (nothing else carries state between epochs)
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -30,6 +31,21 @@ from .models import build_model
 MEMBER_NAMES = "ab"
 
 
+@contextlib.contextmanager
+def keep_torch_threads():
+    """Undo FFCV's changes to torch's CPU thread count.
+
+    FFCV calls `torch.set_num_threads(num_workers)` (1 for our Loaders) when it is
+    imported, when a Loader is built, and when an epoch starts (also from its worker
+    thread; the MKL part of that setting is process-wide). Left alone, reading a `.beton`
+    silently makes all later CPU training single-threaded."""
+    threads = torch.get_num_threads()
+    try:
+        yield threads
+    finally:
+        torch.set_num_threads(threads)
+
+
 @dataclass
 class Split:
     """A split resident on the training device: uint8 images [N, C, H, W], int64 labels."""
@@ -38,7 +54,8 @@ class Split:
 
     @classmethod
     def from_beton(cls, path: str | os.PathLike, device: torch.device | str) -> "Split":
-        x, y = data.read_beton(path)
+        with keep_torch_threads():
+            x, y = data.read_beton(path)
         return cls(x.to(device), y.to(device))
 
     def __len__(self) -> int:
@@ -85,22 +102,62 @@ def learning_rate(setting: Mapping[str, Any], step: int, total_steps: int) -> fl
     return lr
 
 
-def _member_batches(setting, train: Split, order_seeds, epoch, device, data_path, beton):
-    """Yield (x uint8 [M, b, C, H, W], y [M, b]) for one epoch, members in lockstep."""
+# A resident train split is normalised once per `train_members` call (float32 on the
+# device) when that copy fits in this many bytes; batches are then plain row gathers of
+# it. Larger splits are normalised batch by batch. Both give bit-identical inputs: the
+# normalisation is the same element-wise function either way.
+PRENORMALISE_MAX_BYTES = 2 << 30
+
+
+def _prenormalised(train: Split, normalise, chunk: int = 2048) -> torch.Tensor | None:
+    """The whole split normalised (float32, on its device), or None if it is too big.
+    Filled chunk by chunk into one buffer: small chunks stay in cache."""
+    if train.images.numel() * 4 > PRENORMALISE_MAX_BYTES:
+        return None
+    out = torch.empty(train.images.shape, dtype=torch.float32, device=train.images.device)
+    for i in range(0, len(train), chunk):
+        out[i:i + chunk] = normalise(train.images[i:i + chunk])
+    return out
+
+
+def _ffcv_loaders(beton, batch_size, order_seeds):
+    """One FFCV Loader per member, built once per training run and reused every epoch
+    (a Loader compiles its pipeline on first use, ~0.5 s; later epochs reuse the code)."""
+    return [data.ffcv_loader(beton, batch_size, seed=s) for s in order_seeds]
+
+
+def _member_batches(setting, train: Split, order_seeds, epoch, device, data_path, normalise, *,
+                    inputs: torch.Tensor | None = None, loaders=None, threads: int | None = None):
+    """Yield (x float32 normalised [M, b, C, H, W], y [M, b]) for one epoch, members in
+    lockstep. `inputs` is the pre-normalised resident split (or None: normalise each
+    batch); `loaders` are the members' FFCV Loaders (ffcv path); `threads` is torch's
+    CPU thread count to put back once FFCV's epoch threads have changed it."""
     bs, n = setting["batch_size"], len(train)
     if data_path == "resident":
         orders = torch.from_numpy(np.stack([data.epoch_order(s, epoch, n) for s in order_seeds])).to(device)
+        members = len(order_seeds)
+        # One input buffer reused by every step (a step is finished, backward included,
+        # before the next gather overwrites it; autograd's version counter would catch
+        # any misuse). Saves allocating and faulting in a fresh batch each step.
+        buffer = None if inputs is None else inputs.new_empty((members * min(bs, n), *inputs.shape[1:]))
         for start in range(0, n, bs):
             idx = orders[:, start:start + bs]
-            yield train.images[idx], train.labels[idx]
+            if inputs is None:
+                x = normalise(train.images[idx])
+            else:
+                x = torch.index_select(inputs, 0, idx.reshape(-1), out=buffer[:idx.numel()])
+                x = x.view(*idx.shape, *inputs.shape[1:])
+            yield x, train.labels[idx]
     elif data_path == "ffcv":
-        loaders = [data.ffcv_loader(beton, bs, seed=s) for s in order_seeds]
         for loader in loaders:
             loader.next_epoch = epoch       # FFCV's order is default_rng(seed + next_epoch)
-        for batches in zip(*loaders):
+        for i, batches in enumerate(zip(*loaders)):
+            if i == 0 and threads is not None:
+                # every Loader's epoch thread has set torch's threads to 1 before its first batch
+                torch.set_num_threads(threads)
             xs = torch.stack([b[0] for b in batches]).to(device)
             ys = torch.stack([b[1].reshape(-1) for b in batches]).to(device).long()
-            yield xs, ys
+            yield normalise(xs), ys
     else:
         raise ValueError(f"data_path must be 'resident' or 'ffcv', got {data_path!r}")
 
@@ -136,6 +193,14 @@ def train_members(setting: Mapping[str, Any], init: Mapping[str, torch.Tensor], 
         rows, diverged, start_epoch = state["rows"], state["diverged"], state["epoch"]
         log.info("resumed from %s at epoch %d", state_path, start_epoch)
 
+    if data_path not in ("resident", "ffcv"):
+        raise ValueError(f"data_path must be 'resident' or 'ffcv', got {data_path!r}")
+    inputs = _prenormalised(train, normalise) if data_path == "resident" else None
+    loaders, threads = None, torch.get_num_threads()
+    if data_path == "ffcv":
+        with keep_torch_threads():
+            loaders = _ffcv_loaders(train_beton, setting["batch_size"], order_seeds)
+
     progress = Progress(setting["epochs"])
     for epoch in range(start_epoch, setting["epochs"]):
         if all(diverged):
@@ -143,11 +208,12 @@ def train_members(setting: Mapping[str, Any], init: Mapping[str, torch.Tensor], 
         loss_sum = torch.zeros(members, dtype=torch.float64, device=device)
         correct = torch.zeros(members, dtype=torch.float64, device=device)
         step = epoch * steps_per_epoch
-        for x, y in _member_batches(setting, train, order_seeds, epoch, device, data_path, train_beton):
+        for x, y in _member_batches(setting, train, order_seeds, epoch, device, data_path, normalise,
+                                    inputs=inputs, loaders=loaders, threads=threads):
             lr = learning_rate(setting, step, total_steps)
             for group in optimizer.param_groups:
                 group["lr"] = lr
-            logits = forward(params, normalise(x))                       # [M, b, K]
+            logits = forward(params, x)                                  # [M, b, K]
             per_sample = nn.functional.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="none")
             losses = per_sample.view(members, -1).mean(1)
             optimizer.zero_grad(set_to_none=True)
@@ -179,6 +245,7 @@ def train_members(setting: Mapping[str, Any], init: Mapping[str, torch.Tensor], 
         if on_epoch is not None:
             on_epoch(done)
 
+    torch.set_num_threads(threads)
     final = [stacked.unstack(params, m) for m in range(members)]
     return TrainResult(init=dict(init), members=final, metrics=pd.DataFrame(rows), diverged=diverged)
 
