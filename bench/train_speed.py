@@ -46,7 +46,7 @@ DATASET = "fashion_mnist"
 DEFAULT_SOURCE = "/usr/share/datasets/fashion-mnist"
 TEST_SUBSET = 256
 TARGETS = {
-    # name: (ratio key, comparison, value) per device type
+    # device type -> ratio key -> (comparison, target); ratios without an entry have no target
     "cpu": {"trainer_vs_textbook": (">=", 8.0), "flops_fraction": (">=", 0.70)},
     "cuda": {"trainer_vs_textbook": (">=", 30.0), "pair_vs_one": ("<=", 1.3)},
 }
