@@ -148,7 +148,7 @@ def _member_batches(setting, train: Split, order_seeds, epoch, device, data_path
                 x = torch.index_select(inputs, 0, idx.reshape(-1), out=buffer[:idx.numel()])
                 x = x.view(*idx.shape, *inputs.shape[1:])
             yield x, train.labels[idx]
-    elif data_path == "ffcv":
+    else:                                   # "ffcv" (train_members validated data_path)
         for loader in loaders:
             loader.next_epoch = epoch       # FFCV's order is default_rng(seed + next_epoch)
         for i, batches in enumerate(zip(*loaders)):
@@ -158,8 +158,6 @@ def _member_batches(setting, train: Split, order_seeds, epoch, device, data_path
             xs = torch.stack([b[0] for b in batches]).to(device)
             ys = torch.stack([b[1].reshape(-1) for b in batches]).to(device).long()
             yield normalise(xs), ys
-    else:
-        raise ValueError(f"data_path must be 'resident' or 'ffcv', got {data_path!r}")
 
 
 def train_members(setting: Mapping[str, Any], init: Mapping[str, torch.Tensor], order_seeds: Sequence[int],
