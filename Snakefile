@@ -34,5 +34,5 @@ include: "rules/report.smk"
 rule all:
     input:
         artefact_outputs(ARTEFACTS),
-        "results/runs/index.csv",
+        rules.run_index.output,
     default_target: True

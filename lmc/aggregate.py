@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import barrier, data
+from . import barrier, datasets
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def pair_row(f: PairFiles) -> dict[str, Any]:
     row: dict[str, Any] = {"cell": f.cell, "label": f.label, "run_id": f.run_id, "pair": f.pair}
     row.update({f"coord_{k}": v for k, v in sorted(f.coords.items()) if k != "label"})
     row.update(setting)
-    row["dataset_title"] = data.info(setting["dataset"]).title
+    row["dataset_title"] = datasets.info(setting["dataset"]).title
     row["epochs_trained"] = int(metrics["epoch"].max())
     row["final_train_loss_a"] = float(last.loc["a", "train_loss"])
     row["final_train_loss_b"] = float(last.loc["b", "train_loss"])

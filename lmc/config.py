@@ -5,6 +5,9 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+import jsonschema
+import yaml
+
 SCHEMA = "config/schema.yaml"
 
 
@@ -12,9 +15,6 @@ def describe_schema_error(config: Mapping[str, Any], schema_path: str | os.PathL
     """One line naming the config key and what to change. Called after Snakemake's
     `validate` failed (its WorkflowError keeps only text), to pick the most relevant
     of the schema violations with jsonschema's own `best_match`."""
-    import jsonschema
-    import yaml
-
     with open(schema_path) as f:
         schema = yaml.safe_load(f)
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(dict(config)))

@@ -19,8 +19,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
+import yaml
 
-from . import data, grid
+from . import artefacts, datasets, grid
 
 # Assumed sustained throughput of one data-centre GPU (A100/H100 class) on these small fp32
 # models: ~20 TFLOP/s (about a third of an H100's 67 TFLOP/s fp32 peak), plus a floor of
@@ -33,7 +34,7 @@ MEMBERS = 2
 def forward_flops(setting: Mapping[str, Any]) -> int:
     """FLOPs (2 per multiply-add) of one sample's forward pass; biases, norms and
     activations are ignored (they are lower order)."""
-    meta = data.info(setting["dataset"])
+    meta = datasets.info(setting["dataset"])
     c, h, w = meta.shape
     k = meta.classes
     model = setting["model"]
@@ -61,7 +62,7 @@ def forward_flops(setting: Mapping[str, Any]) -> int:
 def setting_cost(setting: Mapping[str, Any], pairs: int, points: int) -> dict[str, float]:
     """FLOPs and GPU seconds of `pairs` pairs of one setting: training both members
     (plus their per-epoch test evaluation) and the `points`-point path on both splits."""
-    meta = data.info(setting["dataset"])
+    meta = datasets.info(setting["dataset"])
     fwd = forward_flops(setting)
     epochs = setting["epochs"]
     train = 3 * fwd * meta.n_train * epochs * MEMBERS + fwd * meta.n_test * epochs * MEMBERS
@@ -79,7 +80,7 @@ def cost_table(config: Mapping[str, Any]) -> pd.DataFrame:
     seen: set[str] = set()
     rows = []
     points = len(config["alphas"])
-    for artefact in grid.trained_artefacts(list(config["artefacts"])):
+    for artefact in artefacts.trained(list(config["artefacts"])):
         entries = grid.artefact_settings(config, artefact)
         new = [e for e in {e["run_id"]: e for e in entries}.values() if e["run_id"] not in seen]
         seen.update(e["run_id"] for e in new)
@@ -96,8 +97,6 @@ def cost_table(config: Mapping[str, Any]) -> pd.DataFrame:
 
 def load(paths: Sequence[str]) -> dict[str, Any]:
     """config.yaml and presets merged the way Snakemake merges --configfile."""
-    import yaml
-
     def merge(base: dict, over: Mapping) -> None:
         for key, value in over.items():
             if isinstance(value, Mapping) and isinstance(base.get(key), dict):

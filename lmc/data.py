@@ -9,49 +9,15 @@ import json
 import os
 import shutil
 import urllib.error
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import torch
 
+from . import tiny_imagenet
+from .datasets import SPLITS, DatasetError, DatasetInfo, info
 from .logs import log
-
-
-@dataclass(frozen=True)
-class DatasetInfo:
-    name: str            # config name, e.g. "fashion_mnist"
-    title: str           # how captions name it
-    torchvision: str     # torchvision.datasets class (or "" where we download ourselves)
-    shape: tuple[int, int, int]
-    classes: int
-    n_train: int
-    n_test: int
-    mean: tuple[float, ...]
-    std: tuple[float, ...]
-
-
-# Per-dataset normalisation constants are the usual published channel statistics of the
-# training split (the paper normalises inputs per dataset).
-DATASETS: dict[str, DatasetInfo] = {
-    d.name: d
-    for d in [
-        DatasetInfo("mnist", "MNIST", "MNIST", (1, 28, 28), 10, 60000, 10000, (0.1307,), (0.3081,)),
-        DatasetInfo("fashion_mnist", "Fashion-MNIST", "FashionMNIST", (1, 28, 28), 10, 60000, 10000,
-                    (0.2860,), (0.3530,)),
-        DatasetInfo("cifar10", "CIFAR-10", "CIFAR10", (3, 32, 32), 10, 50000, 10000,
-                    (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
-        DatasetInfo("cifar100", "CIFAR-100", "CIFAR100", (3, 32, 32), 100, 50000, 10000,
-                    (0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762)),
-        # The test split is the labelled validation set (the archive's test images are
-        # unlabelled). torchvision has no class for it: lmc.tiny_imagenet handles it.
-        DatasetInfo("tiny_imagenet", "Tiny-ImageNet", "", (3, 64, 64), 200, 100000, 10000,
-                    (0.4802, 0.4481, 0.3975), (0.2302, 0.2265, 0.2262)),
-    ]
-}
-
-SPLITS = ("train", "test")
 
 # idx file names torchvision's MNIST-family classes read from `root/<Class>/raw/`.
 IDX_FILES = {
@@ -71,19 +37,8 @@ KNOWN_IDX_SHA256 = {
 }
 
 
-class DatasetError(RuntimeError):
-    """A dataset is missing or fails its integrity check; the message says how to fix it."""
-
-
-def info(name: str) -> DatasetInfo:
-    try:
-        return DATASETS[name]
-    except KeyError:
-        raise DatasetError(f"unknown dataset {name!r}; known: {', '.join(sorted(DATASETS))}") from None
-
-
 def _tv_class(name: str):
-    import torchvision.datasets as tvd
+    import torchvision.datasets as tvd  # here, not at the top: ~1 s that only download/convert jobs need
 
     return getattr(tvd, info(name).torchvision)
 
@@ -91,8 +46,6 @@ def _tv_class(name: str):
 def _own_module(name: str) -> ModuleType:
     """The module for a dataset torchvision has no class for (`torchvision=""`); it
     provides `URL`, `download(root, meta)` and `load_split(root, split, meta)`."""
-    from . import tiny_imagenet  # imported here because it imports this module
-
     return {"tiny_imagenet": tiny_imagenet}[info(name).name]
 
 
@@ -244,6 +197,7 @@ def load_split(name: str, root: str | os.PathLike, split: str) -> tuple[np.ndarr
 # ---------------------------------------------------------------- FFCV
 def write_beton(images: np.ndarray, labels: np.ndarray, path: str | os.PathLike) -> None:
     """One `.beton` per split: the image as a uint8 array field (lossless), the label as int."""
+    # FFCV is imported where it is used: several seconds, and it resets torch's thread count
     from ffcv.fields import IntField, NDArrayField
     from ffcv.writer import DatasetWriter
 
@@ -267,7 +221,7 @@ def write_beton(images: np.ndarray, labels: np.ndarray, path: str | os.PathLike)
 
 
 def _pipelines():
-    from ffcv.fields.basics import IntDecoder
+    from ffcv.fields.basics import IntDecoder  # lazily, like every FFCV import (see write_beton)
     from ffcv.fields.ndarray import NDArrayDecoder
     from ffcv.transforms import Squeeze, ToTensor
 
@@ -277,7 +231,7 @@ def _pipelines():
 def ffcv_loader(path: str | os.PathLike, batch_size: int, seed: int | None, *, shuffle: bool = True):
     """FFCV Loader over a `.beton`: seeded random order (never unseeded: that would draw
     from global numpy state), no partial batch dropped."""
-    from ffcv.loader import Loader, OrderOption
+    from ffcv.loader import Loader, OrderOption  # lazily, like every FFCV import (see write_beton)
 
     if shuffle and seed is None:
         raise ValueError("a shuffled FFCV loader needs an explicit seed")

@@ -14,6 +14,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .artefacts import ARTEFACTS, trained
+
 COMMON_KEYS = ("dataset", "model", "optimizer", "lr", "batch_size", "epochs", "warmup_fraction",
                "schedule", "weight_decay", "augment", "seed")
 MODEL_KEYS = {
@@ -89,11 +91,6 @@ def _axis(axis: Any, where: str) -> list[dict[str, Any]]:
     raise GridError(f"{where}: an axis must be a list of mappings or a mapping of lists")
 
 
-# Artefacts computed from the model classes alone (no training, no data): their grid
-# points are not settings and get no run id.
-UNTRAINED = frozenset({"table3"})
-
-
 def artefact_points(config: Mapping[str, Any], artefact: str) -> list[dict[str, Any]]:
     """Every grid point of an artefact before canonicalisation: `merged` (defaults, then
     the artefact's `base`, then one entry of each `grid` axis, Cartesian product) and
@@ -125,7 +122,7 @@ def artefact_settings(config: Mapping[str, Any], artefact: str) -> list[dict[str
 
     Each returned dict also carries `coords`: the axis entries that produced it (for
     labelling rows and columns), which is not part of the setting's identity."""
-    if artefact in UNTRAINED:
+    if not ARTEFACTS[artefact].trained:   # computed from the model classes alone: no run ids
         raise GridError(f"artefacts.{artefact} is computed without training and has no settings")
     out = []
     for point in artefact_points(config, artefact):
@@ -137,16 +134,11 @@ def artefact_settings(config: Mapping[str, Any], artefact: str) -> list[dict[str
     return out
 
 
-def trained_artefacts(artefacts: Sequence[str]) -> list[str]:
-    """The artefacts that need trained pairs (all but UNTRAINED), in the given order."""
-    return [a for a in artefacts if a not in UNTRAINED]
-
-
 def all_runs(config: Mapping[str, Any], artefacts: Sequence[str]) -> dict[str, dict[str, Any]]:
     """run id -> setting, over the given artefacts (shared settings appear once;
     artefacts that need no training are skipped)."""
     runs: dict[str, dict[str, Any]] = {}
-    for art in trained_artefacts(artefacts):
+    for art in trained(list(artefacts)):
         for entry in artefact_settings(config, art):
             runs[entry["run_id"]] = entry["setting"]
     return runs

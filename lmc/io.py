@@ -5,7 +5,7 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +13,10 @@ import pandas as pd
 import torch
 
 
-def _atomic(path: str | os.PathLike, write) -> None:
-    """Write through a temp file in the same directory, then rename: a killed job
-    never leaves a half-written output that Snakemake would take as complete."""
+def atomic_write(path: str | os.PathLike, write: Callable[[str], Any]) -> None:
+    """Call `write(tmp)` on a temp file in `path`'s directory, then rename it to
+    `path`: a killed job never leaves a half-written output that Snakemake would take
+    as complete."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -41,7 +42,7 @@ def save_weights(state: Mapping[str, torch.Tensor], path: str | os.PathLike) -> 
     """Save a state dict of contiguous CPU tensors (identical bytes for identical values)."""
     clean = {k: v.detach().to("cpu").contiguous().clone() for k, v in state.items()}
     blob = _torch_bytes(clean)
-    _atomic(path, lambda tmp: Path(tmp).write_bytes(blob))
+    atomic_write(path, lambda tmp: Path(tmp).write_bytes(blob))
 
 
 def load_weights(path: str | os.PathLike) -> dict[str, torch.Tensor]:
@@ -51,7 +52,7 @@ def load_weights(path: str | os.PathLike) -> dict[str, torch.Tensor]:
 def save_state(state: Mapping[str, Any], path: str | os.PathLike) -> None:
     """Save a nested training state (tensors, numbers, lists) for resumption."""
     blob = _torch_bytes(dict(state))
-    _atomic(path, lambda tmp: Path(tmp).write_bytes(blob))
+    atomic_write(path, lambda tmp: Path(tmp).write_bytes(blob))
 
 
 def load_state(path: str | os.PathLike) -> dict[str, Any]:
@@ -60,17 +61,13 @@ def load_state(path: str | os.PathLike) -> dict[str, Any]:
 
 def write_csv(table: pd.DataFrame, path: str | os.PathLike) -> None:
     """Tidy CSV with a fixed float format so reruns give identical bytes."""
-    _atomic(path, lambda tmp: table.to_csv(tmp, index=False, float_format="%.10g", lineterminator="\n"))
-
-
-def read_csv(path: str | os.PathLike) -> pd.DataFrame:
-    return pd.read_csv(path)
+    atomic_write(path, lambda tmp: table.to_csv(tmp, index=False, float_format="%.10g", lineterminator="\n"))
 
 
 def write_json(obj: Any, path: str | os.PathLike) -> None:
     text = json.dumps(obj, indent=2, sort_keys=True) + "\n"
-    _atomic(path, lambda tmp: Path(tmp).write_text(text))
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text))
 
 
 def write_text(text: str, path: str | os.PathLike) -> None:
-    _atomic(path, lambda tmp: Path(tmp).write_text(text))
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text))

@@ -3,24 +3,28 @@ from __future__ import annotations
 
 import math
 import os
+import textwrap
 from collections.abc import Mapping
-from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402  (after choosing the non-interactive backend)
 import pandas as pd  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 
-from .io import _atomic  # noqa: E402
+from .io import atomic_write  # noqa: E402
+from .names import MODEL_TITLES, lr_title, opt_lr  # noqa: E402
+from .summary import cells as setting_groups  # noqa: E402
+from .summary import is_diverged, summarise  # noqa: E402
 
 SPLIT_STYLE = {"train": dict(color="tab:blue", marker="o"), "test": dict(color="tab:orange", marker="s")}
 
 
 def save(fig: plt.Figure, png: str | os.PathLike, pdf: str | os.PathLike) -> None:
     # Fixed metadata so the same numbers give the same PDF bytes.
-    _atomic(png, lambda tmp: fig.savefig(tmp, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None}))
-    _atomic(pdf, lambda tmp: fig.savefig(tmp, format="pdf", bbox_inches="tight",
+    atomic_write(png, lambda tmp: fig.savefig(tmp, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None}))
+    atomic_write(pdf, lambda tmp: fig.savefig(tmp, format="pdf", bbox_inches="tight",
                                           metadata={"Creator": None, "Producer": None, "CreationDate": None}))
     plt.close(fig)
 
@@ -67,29 +71,26 @@ DIVERGED_STYLE = dict(color="tab:red", fontsize=11, ha="center", va="bottom", fo
 
 
 def _summary(agg: pd.DataFrame, column: str, keys: list[str]) -> pd.DataFrame:
-    """Mean, std (in %) and divergence of `column` per setting, with the setting's `keys`."""
+    """Mean, std (in %, `lmc.summary`: NaN for one pair, drawn as no error bar) and
+    divergence of `column` per setting, with the setting's `keys`."""
     rows = []
-    for cell, g in agg.sort_values(["cell", "pair"], kind="stable").groupby("cell", sort=True):
-        vals = g[column].astype(float) * 100
+    for cell, g in setting_groups(agg):
+        s = summarise(g[column])
         first = g.iloc[0]
-        rows.append({"cell": cell, **{k: first[k] for k in keys},
-                     "mean": vals.mean(), "std": vals.std(ddof=1) if vals.notna().sum() > 1 else 0.0,
-                     "diverged": bool(g["diverged"].astype(bool).any())})
+        rows.append({"cell": cell, **{k: first[k] for k in keys}, "mean": s.mean, "std": s.std,
+                     "diverged": is_diverged(g)})
     return pd.DataFrame(rows)
 
 
 def _wrap(text: str, width: int = 110) -> str:
-    import textwrap
     return "\n".join(textwrap.wrap(text, width))
 
 
 def figure1(agg: pd.DataFrame, title: str) -> plt.Figure:
     """Figure 1: error barrier (%) against the Leaky-ReLU slope p, one line per depth;
     train and test panels (one row of panels per SGD learning rate)."""
-    from .tables import _opt_lr
-
     agg = agg.copy()
-    agg["opt_lr"] = [_opt_lr(r) for _, r in agg.iterrows()]
+    agg["opt_lr"] = [opt_lr(r) for _, r in agg.iterrows()]
     groups = list(dict.fromkeys(agg.sort_values("cell")["opt_lr"]))
     fig, axes = plt.subplots(len(groups), 2, figsize=(10, 3.6 * len(groups)), squeeze=False, sharex=True)
     depths = sorted(set(int(d) for d in agg["depth"]))
@@ -124,7 +125,6 @@ def _legend_below(fig: plt.Figure, ax: plt.Axes, title: str, agg: pd.DataFrame,
     explains the red `*` when a setting diverged."""
     handles, labels = ax.get_legend_handles_labels()
     if agg["diverged"].astype(bool).any():
-        from matplotlib.lines import Line2D
         handles.append(Line2D([], [], color=diverged_color, marker="$*$", linestyle="none", markersize=9))
         labels.append(diverged)
     fig.tight_layout(rect=(0, 0.07, 1, 1))
@@ -162,8 +162,6 @@ def _bars(ax: plt.Axes, s: pd.DataFrame, group_col: str, bar_col: str, group_lab
 def figure2(agg: pd.DataFrame, title: str) -> plt.Figure:
     """Figure 2: error barrier (%) per hidden-layer type, grouped by SGD learning rate;
     train and test panels."""
-    from .tables import MODEL_TITLES, lr_title
-
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.9), sharey=True, squeeze=False)
     models = list(dict.fromkeys(agg.sort_values("cell")["model"]))
     palette = dict(zip(["mlp", "lcn", "cnn", "vit", "linear"], ["tab:blue", "tab:green", "tab:orange", "tab:purple", "tab:gray"]))
@@ -184,8 +182,6 @@ def figure2(agg: pd.DataFrame, title: str) -> plt.Figure:
 def _normalised_figure(agg: pd.DataFrame, title: str) -> plt.Figure:
     """Normalised barrier (%) per dataset: one column of panels per dataset, train and
     test rows; bars per depth, one colour per learning rate."""
-    from .tables import lr_title
-
     datasets = list(dict.fromkeys(agg.sort_values("cell")["dataset"]))
     dtitle = dict(zip(agg["dataset"], agg["dataset_title"]))
     lrs = list(dict.fromkeys((o, float(lr)) for o, lr in zip(agg.sort_values("cell")["optimizer"], agg.sort_values("cell")["lr"])))

@@ -10,7 +10,7 @@ from typing import Any
 
 import torch
 
-from . import data
+from . import datasets
 from .models import build_model, parameter_count
 
 # Conservative sustained throughput used for runtime requests (a 2-core CPU reaches
@@ -21,7 +21,7 @@ ASSUMED_FLOPS = 1e11
 @functools.lru_cache(maxsize=None)
 def _count(setting_json: str) -> int:
     setting = json.loads(setting_json)
-    meta = data.info(setting["dataset"])
+    meta = datasets.info(setting["dataset"])
     # On the meta device: shapes only, nothing allocated or initialised (the 25M-parameter
     # MLP twin of Table 3 would otherwise cost seconds per setting in every dry run).
     with torch.device("meta"):
@@ -34,7 +34,7 @@ def parameters(setting: Mapping[str, Any]) -> int:
 
 
 def _sizes(setting: Mapping[str, Any]) -> tuple[int, int, int]:
-    meta = data.info(setting["dataset"])
+    meta = datasets.info(setting["dataset"])
     params = parameters(setting)
     pixels = meta.shape[0] * meta.shape[1] * meta.shape[2]
     return params, pixels * (meta.n_train + meta.n_test), meta.n_train
@@ -60,6 +60,6 @@ def eval_mem_mb(setting: Mapping[str, Any], points: int = 11) -> int:
 
 def eval_runtime_min(setting: Mapping[str, Any], points: int = 11) -> int:
     params, _, n_train = _sizes(setting)
-    meta = data.info(setting["dataset"])
+    meta = datasets.info(setting["dataset"])
     flops = 2 * params * (n_train + meta.n_test) * points
     return int(max(5, math.ceil(3 * flops / ASSUMED_FLOPS / 60)))

@@ -59,12 +59,14 @@ def interpolate_job(setting_json: str, a: str, b: str, betons: Mapping[str, str]
                                          batch_size)
 
 
-def index_table(setting_jsons: Sequence[str]) -> pd.DataFrame:
-    """One row per run: id, readable setting columns, where its files are."""
+def index_table(run_ids: Sequence[str], setting_jsons: Sequence[str]) -> pd.DataFrame:
+    """One row per run: id, readable setting columns, where its files are (the folder of
+    its setting.json); `run_ids[i]` is the id of `setting_jsons[i]`."""
+    if len(run_ids) != len(setting_jsons):
+        raise ValueError(f"{len(run_ids)} run ids for {len(setting_jsons)} setting files")
     rows = []
-    for path in setting_jsons:
+    for run, path in zip(run_ids, setting_jsons):
         setting = read_setting(path)
-        run = os.path.basename(os.path.dirname(path))
         rows.append({"run_id": run, **{k: json.dumps(v) if isinstance(v, list) else v for k, v in setting.items()},
                      "path": os.path.dirname(path)})
     return pd.DataFrame(rows).sort_values("run_id").reset_index(drop=True)

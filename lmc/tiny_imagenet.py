@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import DatasetError, DatasetInfo
-from .io import _atomic
+from .datasets import DatasetError, DatasetInfo
+from .io import atomic_write
 from .logs import log
 
 URL = "http://cs231n.stanford.edu/tiny-imagenet-200.zip"
@@ -50,7 +50,7 @@ def download(root: str | os.PathLike, meta: DatasetInfo) -> None:
 def _fetch(root: Path, extract_to: Path, meta: DatasetInfo) -> None:
     """torchvision's download (skipped when the zip is present with the right md5) and
     extraction, with its multi-line errors turned into one line that says the fix."""
-    from torchvision.datasets.utils import download_and_extract_archive
+    from torchvision.datasets.utils import download_and_extract_archive  # torchvision: ~1 s, only needed here
 
     try:
         download_and_extract_archive(URL, root, extract_root=extract_to, filename=FILENAME, md5=MD5)
@@ -71,8 +71,8 @@ def load_split(root: str | os.PathLike, split: str, meta: DatasetInfo) -> tuple[
     images, labels = _decode(root / FOLDER, split, meta)
     _check(images, labels, split, meta, root / FOLDER)
     # labels first: the cache counts only when both exist, and images are the slow part
-    _atomic(labels_npy, lambda tmp: _save(tmp, labels))
-    _atomic(images_npy, lambda tmp: _save(tmp, images))
+    atomic_write(labels_npy, lambda tmp: _save(tmp, labels))
+    atomic_write(images_npy, lambda tmp: _save(tmp, images))
     return images, labels
 
 
@@ -143,7 +143,7 @@ def _listing(folder: Path, split: str) -> tuple[list[Path], list[int]]:
 def _decode(folder: Path, split: str, meta: DatasetInfo) -> tuple[np.ndarray, np.ndarray]:
     """Decode with PIL into one preallocated array (~0.1 ms per 64x64 JPEG on one core,
     so ~10 s for all 110k images when the files are in the page cache)."""
-    from PIL import Image
+    from PIL import Image  # only the one-off decode needs PIL
 
     files, labels = _listing(folder, split)
     channels, height, width = meta.shape

@@ -1,20 +1,20 @@
 # The experiment grid (config -> settings -> run ids) and the input/param/resource
 # functions every rule uses. No logic lives in the rules themselves.
-from lmc import grid, io as lmc_io, resources as lmc_resources
-from lmc.data import DATASETS
+from lmc import artefacts as lmc_artefacts, grid, io as lmc_io, resources as lmc_resources
+from lmc.datasets import DATASETS
 
 
 try:
     ARTEFACTS = list(config["artefacts"])
     # Artefacts built from trained pairs; the others (Table 3) are computed from the
     # model classes alone.
-    TRAINED = grid.trained_artefacts(ARTEFACTS)
+    TRAINED = lmc_artefacts.trained(ARTEFACTS)
     ENTRIES = {a: grid.artefact_settings(config, a) for a in TRAINED}
     RUNS = grid.all_runs(config, ARTEFACTS)
 except grid.GridError as e:
     sys.exit(f"config error: {e}")
 # Artefacts that are figures in the paper: a plot (png, pdf) besides the table of its numbers.
-FIGURES = [a for a in TRAINED if a.startswith("figure")]
+FIGURES = lmc_artefacts.figures(TRAINED)
 PAIRS = list(range(config["pairs"]))
 DATASET_ROOT = config["dataset_root"]
 
@@ -24,6 +24,49 @@ wildcard_constraints:
     k="[0-9]+",
     dataset="|".join(DATASETS),
     artefact="|".join(TRAINED) if TRAINED else "none",
+
+
+# --- where every file lives: each path pattern is written once, here -----------------------
+# Called without arguments they give the rule's wildcard pattern; with values, one file.
+
+
+def beton_file(split, dataset="{dataset}"):
+    return f"results/datasets/{dataset}/{split}.beton"
+
+
+def run_file(name, run="{run}"):
+    return f"results/runs/{run}/{name}"
+
+
+def runs_index_file():
+    return "results/runs/index.csv"
+
+
+def pair_file(name, run="{run}", k="{k}"):
+    return f"results/runs/{run}/pair{k}/{name}"
+
+
+def barriers_file(suffix="", artefact="{artefact}"):
+    return f"results/barriers/{artefact}{suffix}.csv"
+
+
+def table_file(artefact, ext):
+    return f"results/tables/{artefact}.{ext}"
+
+
+def figure_file(name, ext):
+    return f"results/figures/{name}.{ext}"
+
+
+def log_file(rule, name):
+    return f"results/logs/{rule}/{name}.log"
+
+
+def benchmark_file(rule, name):
+    return f"results/benchmarks/{rule}/{name}.tsv"
+
+
+# --- parameters, inputs and resources of the rules ------------------------------------------
 
 
 def setting_of(wildcards):
@@ -36,10 +79,7 @@ def seeds_of(wildcards):
 
 def betons_of_run(wildcards):
     ds = RUNS[wildcards.run]["dataset"]
-    return {
-        "train": f"results/datasets/{ds}/train.beton",
-        "test": f"results/datasets/{ds}/test.beton",
-    }
+    return {split: beton_file(split, ds) for split in ("train", "test")}
 
 
 def offline_source(wildcards):
@@ -62,18 +102,14 @@ def eval_runtime(wildcards):
     return lmc_resources.eval_runtime_min(RUNS[wildcards.run], len(config["alphas"]))
 
 
-def pair_dir(run, k):
-    return f"results/runs/{run}/pair{k}"
-
-
 def artefact_pairs(wildcards):
     """Every (setting, pair) file aggregation needs for one artefact."""
     files = {"settings": [], "metrics": [], "paths": []}
     for entry in ENTRIES[wildcards.artefact]:
         for k in PAIRS:
-            files["settings"].append(f"results/runs/{entry['run_id']}/setting.json")
-            files["metrics"].append(f"{pair_dir(entry['run_id'], k)}/metrics.csv")
-            files["paths"].append(f"{pair_dir(entry['run_id'], k)}/interpolation.csv")
+            files["settings"].append(run_file("setting.json", entry["run_id"]))
+            files["metrics"].append(pair_file("metrics.csv", entry["run_id"], k))
+            files["paths"].append(pair_file("interpolation.csv", entry["run_id"], k))
     return files
 
 
@@ -96,14 +132,14 @@ def artefact_cells(wildcards):
 
 def table_outputs(artefact):
     """The table of an artefact (for a figure: the numbers behind it)."""
-    return {ext: f"results/tables/{artefact}.{ext}" for ext in ("md", "tex", "csv", "html")}
+    return {ext: table_file(artefact, ext) for ext in ("md", "tex", "csv", "html")}
 
 
 def figure_outputs(artefact):
     """The paper's figure of a figure artefact, and every artefact's path figure."""
-    out = {"paths_png": f"results/figures/{artefact}_paths.png", "paths_pdf": f"results/figures/{artefact}_paths.pdf"}
+    out = {f"paths_{ext}": figure_file(f"{artefact}_paths", ext) for ext in ("png", "pdf")}
     if artefact in FIGURES:
-        out.update({"png": f"results/figures/{artefact}.png", "pdf": f"results/figures/{artefact}.pdf"})
+        out.update({ext: figure_file(artefact, ext) for ext in ("png", "pdf")})
     return out
 
 
@@ -135,3 +171,8 @@ def table3_points():
 
 def dataset_dir(wildcards):
     return f"{DATASET_ROOT}/{wildcards.dataset}"
+
+
+def artefact_title(artefact):
+    """'Table 2' for table2 (report categories)."""
+    return lmc_artefacts.title(artefact)

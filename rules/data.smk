@@ -5,7 +5,7 @@ rule download:
     output:
         manifest=f"{DATASET_ROOT}/{{dataset}}/manifest.json",
     log:
-        "results/logs/download/{dataset}.log",
+        log_file("download", "{dataset}"),
     params:
         root=dataset_dir,
         source=offline_source,
@@ -21,14 +21,14 @@ rule download:
 
 rule convert:
     input:
-        manifest=f"{DATASET_ROOT}/{{dataset}}/manifest.json",
+        manifest=rules.download.output.manifest,
     output:
-        train="results/datasets/{dataset}/train.beton",
-        test="results/datasets/{dataset}/test.beton",
+        train=beton_file("train"),
+        test=beton_file("test"),
     log:
-        "results/logs/convert/{dataset}.log",
+        log_file("convert", "{dataset}"),
     benchmark:
-        "results/benchmarks/convert/{dataset}.tsv"
+        benchmark_file("convert", "{dataset}")
     params:
         root=dataset_dir,
     resources:

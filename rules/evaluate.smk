@@ -4,15 +4,15 @@
 rule interpolate:
     input:
         unpack(betons_of_run),
-        setting="results/runs/{run}/setting.json",
-        a="results/runs/{run}/pair{k}/a.pt",
-        b="results/runs/{run}/pair{k}/b.pt",
+        setting=rules.setting.output[0],
+        a=rules.train_pair.output.a,
+        b=rules.train_pair.output.b,
     output:
-        "results/runs/{run}/pair{k}/interpolation.csv",
+        pair_file("interpolation.csv"),
     log:
-        "results/runs/{run}/pair{k}/interpolate.log",
+        pair_file("interpolate.log"),
     benchmark:
-        "results/runs/{run}/pair{k}/interpolate.bench.tsv"
+        pair_file("interpolate.bench.tsv")
     params:
         alphas=config["alphas"],
         device=config["device"],
@@ -37,10 +37,10 @@ rule aggregate:
     input:
         unpack(artefact_pairs),
     output:
-        barriers="results/barriers/{artefact}.csv",
-        paths="results/barriers/{artefact}_paths.csv",
+        barriers=barriers_file(),
+        paths=barriers_file("_paths"),
     log:
-        "results/logs/aggregate/{artefact}.log",
+        log_file("aggregate", "{artefact}"),
     params:
         cells=artefact_cells,
     resources:

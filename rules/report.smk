@@ -11,7 +11,7 @@ for _artefact in TRAINED:
     _figures = figure_outputs(_artefact)
     _labels = {"artefact": _artefact}
     _caption = f"../docs/report/{_artefact}.rst"
-    _title = _artefact.replace("table", "Table ").replace("figure", "Figure ")
+    _title = artefact_title(_artefact)
     _outputs = {
         "md": _tables["md"],
         "tex": _tables["tex"],
@@ -33,12 +33,12 @@ for _artefact in TRAINED:
         name:
             f"render_{_artefact}"
         input:
-            barriers=f"results/barriers/{_artefact}.csv",
-            paths=f"results/barriers/{_artefact}_paths.csv",
+            barriers=barriers_file(artefact=_artefact),
+            paths=barriers_file("_paths", _artefact),
         output:
             **_outputs,
         log:
-            f"results/logs/render/{_artefact}.log",
+            log_file("render", _artefact),
         params:
             artefact=_artefact,
             provenance=artefact_provenance(_artefact),
@@ -56,17 +56,17 @@ if "table3" in ARTEFACTS:
 
     rule parameter_counts:
         output:
-            md="results/tables/table3.md",
-            tex="results/tables/table3.tex",
-            csv="results/tables/table3.csv",
+            md=table_file("table3", "md"),
+            tex=table_file("table3", "tex"),
+            csv=table_file("table3", "csv"),
             html=report(
-                "results/tables/table3.html",
+                table_file("table3", "html"),
                 caption="../docs/report/table3.rst",
-                category="Table 3",
+                category=artefact_title("table3"),
                 labels={"artefact": "table3", "file": "table"},
             ),
         log:
-            "results/logs/render/table3.log",
+            log_file("render", "table3"),
         params:
             points=table3_points(),
         resources:

@@ -5,9 +5,7 @@
 # starting Python to write a few hundred bytes.
 rule setting:
     output:
-        "results/runs/{run}/setting.json",
-    log:
-        "results/logs/setting/{run}.log",
+        run_file("setting.json"),
     params:
         setting=setting_of,
     localrule: True
@@ -18,20 +16,20 @@ rule setting:
 rule train_pair:
     input:
         unpack(betons_of_run),
-        setting="results/runs/{run}/setting.json",
+        setting=rules.setting.output[0],
     output:
-        init="results/runs/{run}/pair{k}/init.pt",
-        a="results/runs/{run}/pair{k}/a.pt",
-        b="results/runs/{run}/pair{k}/b.pt",
-        metrics="results/runs/{run}/pair{k}/metrics.csv",
-        seeds="results/runs/{run}/pair{k}/seeds.json",
+        init=pair_file("init.pt"),
+        a=pair_file("a.pt"),
+        b=pair_file("b.pt"),
+        metrics=pair_file("metrics.csv"),
+        seeds=pair_file("seeds.json"),
     log:
-        "results/runs/{run}/pair{k}/train.log",
+        pair_file("train.log"),
     benchmark:
-        "results/runs/{run}/pair{k}/train.bench.tsv"
+        pair_file("train.bench.tsv")
     params:
         seeds=seeds_of,
-        state="results/runs/{run}/pair{k}/train_state.pt",
+        state=pair_file("train_state.pt"),
         data_path=config["data_path"],
         device=config["device"],
         checkpoint_every=config["checkpoint_every"],
@@ -51,11 +49,13 @@ rule train_pair:
 
 rule run_index:
     input:
-        expand("results/runs/{run}/setting.json", run=sorted(RUNS)),
+        [run_file("setting.json", run) for run in sorted(RUNS)],
     output:
-        "results/runs/index.csv",
+        runs_index_file(),
     log:
-        "results/logs/run_index.log",
+        log_file("run_index", "index"),
+    params:
+        runs=sorted(RUNS),
     localrule: True
     conda:
         "../envs/lmc.yaml"

@@ -2,4 +2,4 @@
 from lmc import io, logs, runs
 
 logs.to_file(snakemake.log[0])
-io.write_csv(runs.index_table(snakemake.input), snakemake.output[0])
+io.write_csv(runs.index_table(snakemake.params.runs, snakemake.input), snakemake.output[0])

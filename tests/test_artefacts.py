@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from lmc import data, grid, render, tables
+from lmc import artefacts, datasets, grid, render, summary, tables
 from lmc.models import toeplitz_width
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,7 +47,7 @@ def fabricate(config: dict, artefact: str, pairs: int = 2, diverged_cells: tuple
             row = {"cell": cell, "label": entry["coords"].get("label", ""), "run_id": entry["run_id"], "pair": k,
                    **{f"coord_{c}": v for c, v in entry["coords"].items() if c != "label"},
                    **{c: v for c, v in s.items() if c != "adam_betas"},
-                   "dataset_title": data.info(s["dataset"]).title, "epochs_trained": s["epochs"],
+                   "dataset_title": datasets.info(s["dataset"]).title, "epochs_trained": s["epochs"],
                    "final_train_loss_a": 0.25, "final_train_loss_b": 0.26, "diverged": div}
             acc_a, acc_b = 0.80 + 0.01 * cell, 0.82 + 0.01 * cell   # test accuracies: mean 81 + c, pooled
             for split in ("train", "test"):
@@ -83,7 +83,7 @@ def render_fabricated(tmp_path: Path, artefact: str, agg: pd.DataFrame, figures:
         if paths:
             fabricate_paths(agg).to_csv(p, index=False)
             out.update({"paths_png": tmp_path / "paths.png", "paths_pdf": tmp_path / "paths.pdf"})
-        if artefact in tables.RENDERERS and artefact.startswith("figure"):
+        if artefacts.ARTEFACTS[artefact].figure:
             out.update({"png": tmp_path / "fig.png", "pdf": tmp_path / "fig.pdf"})
     render.render_artefact(artefact, str(b), str(p), {k: str(v) for k, v in out.items()})
     return out
@@ -191,7 +191,7 @@ def test_figure3_table4_figure5(tmp_path, config):
     # normalised barrier: barrier / mean test accuracy (0.81 + 0.01 c), in %
     c = 7                                                            # CIFAR-10, 2-Layer, Med
     vals = [value(c, k, "test") / (0.81 + 0.01 * c) * 100 for k in (0, 1)]
-    assert cell_of(rows, "CIFAR-10", "2-Layer Med (0.01) test") == tables.mean_std(vals, scale=1)
+    assert cell_of(rows, "CIFAR-10", "2-Layer Med (0.01) test") == summary.cell_text(summary.summarise(vals, scale=1))
     assert cell_of(rows, "CIFAR-10", "2-Layer High (0.1) train") == "*"
     assert "MNIST, CIFAR-10, CIFAR-100, Tiny-ImageNet" in out["md"].read_text()
 
@@ -209,7 +209,7 @@ def test_figure3_table4_figure5(tmp_path, config):
 
 
 def test_quick_preset_names_only_fashion_mnist(tmp_path, quick):
-    for artefact in grid.trained_artefacts(list(quick["artefacts"])):
+    for artefact in artefacts.trained(list(quick["artefacts"])):
         settings = grid.artefact_settings(quick, artefact)
         assert {e["setting"]["dataset"] for e in settings} == {"fashion_mnist"}, artefact
         out = render_fabricated(tmp_path / artefact, artefact, fabricate(quick, artefact))
@@ -257,13 +257,13 @@ def test_figure2_mlp_is_the_toeplitz_twin(presets):
         s = e["setting"]
         if s["model"] == "mlp":
             merged = {**config["defaults"], **config["artefacts"]["figure2"].get("base", {})}
-            assert s["width"] == toeplitz_width(data.info(s["dataset"]).shape, merged["channels"], merged["kernel"])
+            assert s["width"] == toeplitz_width(datasets.info(s["dataset"]).shape, merged["channels"], merged["kernel"])
 
 
 def test_untrained_table3_has_no_runs(config):
     with pytest.raises(grid.GridError):
         grid.artefact_settings(config, "table3")
-    assert "table3" not in grid.trained_artefacts(list(config["artefacts"]))
+    assert "table3" not in artefacts.trained(list(config["artefacts"]))
 
 
 def test_labels_of_several_axes_are_joined():
@@ -282,7 +282,7 @@ def test_full_config_dry_run(config):
     text = proc.stdout + proc.stderr
     assert proc.returncode == 0, text[-3000:]
     stats = dict(re.findall(r"^(\w+)\s+(\d+)$", text, re.M))
-    per_artefact = sum(len(grid.artefact_settings(config, a)) for a in grid.trained_artefacts(list(config["artefacts"])))
+    per_artefact = sum(len(grid.artefact_settings(config, a)) for a in artefacts.trained(list(config["artefacts"])))
     runs = grid.all_runs(config, list(config["artefacts"]))
     assert int(stats["setting"]) == len(runs) < per_artefact
     assert int(stats["train_pair"]) == int(stats["interpolate"]) == len(runs) * config["pairs"]

@@ -1,0 +1,48 @@
+"""The paper's artefacts, in one registry: what each is called and how it is made.
+
+Every other place that needs an artefact's kind reads it from here: the schema's enum
+(a test checks they agree), the table builders (`lmc.tables.BUILDERS`), the figure
+plotters (`lmc.plots.FIGURES`), the grid (artefacts without training get no settings)
+and the report's categories (`rules/report.smk`). Importing this module costs nothing
+(no torch, no matplotlib), so the Snakefile can read it while parsing."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Artefact:
+    name: str          # config key and Snakemake target, e.g. "table2"
+    title: str         # how the paper names it, e.g. "Table 2"
+    figure: bool       # a figure in the paper: rendered as a plot besides its table of numbers
+    trained: bool      # made from trained pairs (False: computed from the model classes alone)
+
+
+ARTEFACTS: dict[str, Artefact] = {
+    a.name: a
+    for a in [
+        Artefact("table1", "Table 1", figure=False, trained=True),
+        Artefact("figure1", "Figure 1", figure=True, trained=True),
+        Artefact("table2", "Table 2", figure=False, trained=True),
+        Artefact("figure2", "Figure 2", figure=True, trained=True),
+        Artefact("table3", "Table 3", figure=False, trained=False),
+        Artefact("figure3", "Figure 3", figure=True, trained=True),
+        Artefact("table4", "Table 4", figure=False, trained=True),
+        Artefact("figure5", "Figure 5", figure=True, trained=True),
+    ]
+}
+
+
+def title(name: str) -> str:
+    """'Table 2' for 'table2'."""
+    return ARTEFACTS[name].title
+
+
+def trained(names: list[str] | tuple[str, ...]) -> list[str]:
+    """The artefacts among `names` that need trained pairs, in the given order."""
+    return [n for n in names if ARTEFACTS[n].trained]
+
+
+def figures(names: list[str] | tuple[str, ...]) -> list[str]:
+    """The artefacts among `names` that are figures in the paper, in the given order."""
+    return [n for n in names if ARTEFACTS[n].figure]

@@ -1,0 +1,44 @@
+"""One registry per kind of name: the schema's enums equal the library's registries, and
+every registered artefact has what rendering it needs."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from lmc import artefacts, datasets, grid, plots, tables
+from lmc.models import build_model
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = yaml.safe_load((ROOT / "config" / "schema.yaml").read_text())
+
+
+def test_schema_names_equal_registries():
+    defs = SCHEMA["$defs"]
+    assert defs["dataset_name"]["enum"] == list(datasets.DATASETS)
+    assert defs["model_name"]["enum"] == list(grid.MODEL_KEYS)
+    assert defs["optimizer_name"]["enum"] == list(grid.OPTIMIZER_KEYS)
+    assert SCHEMA["properties"]["artefacts"]["propertyNames"]["enum"] == list(artefacts.ARTEFACTS)
+
+
+def test_schema_names_each_list_once():
+    """The schema refers to its name lists instead of repeating them."""
+    text = (ROOT / "config" / "schema.yaml").read_text()
+    for names in (datasets.DATASETS, grid.MODEL_KEYS, grid.OPTIMIZER_KEYS):
+        assert text.count(f"[{', '.join(names)}]") == 1
+
+
+def test_every_artefact_can_be_rendered():
+    trained = artefacts.trained(list(artefacts.ARTEFACTS))
+    assert set(tables.BUILDERS) == set(trained)
+    assert set(plots.FIGURES) == set(artefacts.figures(trained))
+    assert [a for a in artefacts.ARTEFACTS if a not in trained] == ["table3"]
+    for name, a in artefacts.ARTEFACTS.items():
+        assert a.title.replace(" ", "").lower() == name
+
+
+def test_every_model_name_builds():
+    setting = {"depth": 2, "width": 4, "slope": 0.0, "channels": 2, "kernel": 4, "patch": 4, "heads": 1,
+               "head_dim": 2}
+    for model in grid.MODEL_KEYS:
+        assert build_model({**setting, "model": model}, (1, 28, 28), 10) is not None
