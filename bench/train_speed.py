@@ -140,7 +140,7 @@ def timed_evaluation(device: torch.device):
 
 
 # ---------------------------------------------------------------- the contenders
-def run_trainer(setting, init, members: int, tr: train.Split, te: train.Split, device, *,
+def run_trainer(setting, init, members: int, tr: data.Split, te: data.Split, device, *,
                 data_path: str = "resident", beton: str | None = None) -> tuple[float, float]:
     """One train_members call; returns (training seconds, evaluation seconds excluded)."""
     seeds = [1000 + m for m in range(members)]
@@ -245,7 +245,7 @@ def parse_args(argv=None):
     return args
 
 
-def prepare(args) -> tuple[train.Split, train.Split, np.ndarray, np.ndarray]:
+def prepare(args) -> tuple[data.Split, data.Split, np.ndarray, np.ndarray]:
     raw = Path(args.data_root) / data.info(DATASET).torchvision / "raw"
     if not all((raw / f).exists() for pair in data.IDX_FILES.values() for f in pair):
         data.prepare(DATASET, args.data_root, args.source)
@@ -254,8 +254,8 @@ def prepare(args) -> tuple[train.Split, train.Split, np.ndarray, np.ndarray]:
     if args.samples is not None:
         x, y = x[:args.samples], y[:args.samples]
     device = torch.device(args.device)
-    tr = train.Split(torch.from_numpy(x).to(device), torch.from_numpy(y).to(device))
-    te = train.Split(torch.from_numpy(tx[:TEST_SUBSET]).to(device), torch.from_numpy(ty[:TEST_SUBSET]).to(device))
+    tr = data.Split(torch.from_numpy(x).to(device), torch.from_numpy(y).to(device))
+    te = data.Split(torch.from_numpy(tx[:TEST_SUBSET]).to(device), torch.from_numpy(ty[:TEST_SUBSET]).to(device))
     return tr, te, x, y
 
 
@@ -329,7 +329,7 @@ def main(argv=None) -> dict:
                                                         beton=beton),
                                  lambda: run_trainer(warm_setting, init, 1, tr, te, device, data_path="ffcv", beton=beton))
 
-    # FFCV resets torch's thread count (see lmc.train.keep_torch_threads); every contender
+    # FFCV resets torch's thread count (see lmc.data.keep_torch_threads); every contender
     # starts from the same setting, and a contender that leaves it changed is reported.
     def set_threads():
         torch.set_num_threads(threads)

@@ -3,6 +3,7 @@ local folder, FFCV `.beton` conversion and the two ways of reading a `.beton` ba
 (resident tensors on the training device, or FFCV's Loader)."""
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
@@ -265,3 +266,35 @@ def normaliser(name: str, device: torch.device | str):
         return (x.float() - mean) * inv_std
 
     return normalise
+
+
+# ---------------------------------------------------------------- resident splits
+@contextlib.contextmanager
+def keep_torch_threads():
+    """Undo FFCV's changes to torch's CPU thread count.
+
+    FFCV calls `torch.set_num_threads(num_workers)` (1 for our Loaders) when it is
+    imported, when a Loader is built, and when an epoch starts (also from its worker
+    thread; the MKL part of that setting is process-wide). Left alone, reading a `.beton`
+    silently makes all later CPU training single-threaded."""
+    threads = torch.get_num_threads()
+    try:
+        yield threads
+    finally:
+        torch.set_num_threads(threads)
+
+
+@dataclass
+class Split:
+    """A split resident on the training device: uint8 images [N, C, H, W], int64 labels."""
+    images: torch.Tensor
+    labels: torch.Tensor
+
+    @classmethod
+    def from_beton(cls, path: str | os.PathLike, device: torch.device | str) -> "Split":
+        with keep_torch_threads():
+            x, y = read_beton(path)
+        return cls(x.to(device), y.to(device))
+
+    def __len__(self) -> int:
+        return len(self.labels)

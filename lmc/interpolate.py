@@ -9,11 +9,10 @@ import torch
 
 from . import data, stacked
 from .models import build_model
-from .train import Split
 
 
 def evaluate_path(a: Mapping[str, torch.Tensor], b: Mapping[str, torch.Tensor], setting: Mapping[str, Any],
-                  splits: Mapping[str, Split], alphas: Sequence[float], device: torch.device | str,
+                  splits: Mapping[str, data.Split], alphas: Sequence[float], device: torch.device | str,
                   batch_size: int = 2048) -> pd.DataFrame:
     """Loss, error and accuracy of Θ(α) for every α on every split (whole splits,
     un-augmented). All α are stacked as members of one vmapped model, so each batch of

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import torch
 
-from . import devices, interpolate, io, train
+from . import data, devices, interpolate, io, train
 from .logs import log
 
 
@@ -35,8 +35,8 @@ def train_pair_job(setting_json: str, train_beton: str, test_beton: str, seeds: 
     setting = read_setting(setting_json)
     log.info("setting %s, seeds %s", json.dumps(setting, sort_keys=True), dict(seeds))
     with devices.claim_gpu(prefer=device) as dev:     # distinct GPUs for concurrent jobs
-        tr = train.Split.from_beton(train_beton, dev)
-        te = train.Split.from_beton(test_beton, dev)
+        tr = data.Split.from_beton(train_beton, dev)
+        te = data.Split.from_beton(test_beton, dev)
         result = train.train_pair(setting, seeds, tr, te, dev, data_path=data_path, train_beton=train_beton,
                                   state_path=state_path, checkpoint_every=checkpoint_every)
     io.save_weights(result.init, outputs["init"])
@@ -54,7 +54,7 @@ def interpolate_job(setting_json: str, a: str, b: str, betons: Mapping[str, str]
     _setup(threads)
     setting = read_setting(setting_json)
     with devices.claim_gpu(prefer=device) as dev:
-        splits = {name: train.Split.from_beton(path, dev) for name, path in betons.items()}
+        splits = {name: data.Split.from_beton(path, dev) for name, path in betons.items()}
         return interpolate.evaluate_path(io.load_weights(a), io.load_weights(b), setting, splits, alphas, dev,
                                          batch_size)
 

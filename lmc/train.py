@@ -12,7 +12,6 @@ finishes with byte-identical results (nothing else carries state between epochs)
 """
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -29,37 +28,6 @@ from .logs import Progress, log
 from .models import build_model
 
 MEMBER_NAMES = "ab"
-
-
-@contextlib.contextmanager
-def keep_torch_threads():
-    """Undo FFCV's changes to torch's CPU thread count.
-
-    FFCV calls `torch.set_num_threads(num_workers)` (1 for our Loaders) when it is
-    imported, when a Loader is built, and when an epoch starts (also from its worker
-    thread; the MKL part of that setting is process-wide). Left alone, reading a `.beton`
-    silently makes all later CPU training single-threaded."""
-    threads = torch.get_num_threads()
-    try:
-        yield threads
-    finally:
-        torch.set_num_threads(threads)
-
-
-@dataclass
-class Split:
-    """A split resident on the training device: uint8 images [N, C, H, W], int64 labels."""
-    images: torch.Tensor
-    labels: torch.Tensor
-
-    @classmethod
-    def from_beton(cls, path: str | os.PathLike, device: torch.device | str) -> "Split":
-        with keep_torch_threads():
-            x, y = data.read_beton(path)
-        return cls(x.to(device), y.to(device))
-
-    def __len__(self) -> int:
-        return len(self.labels)
 
 
 @dataclass
@@ -109,7 +77,7 @@ def learning_rate(setting: Mapping[str, Any], step: int, total_steps: int) -> fl
 PRENORMALISE_MAX_BYTES = 2 << 30
 
 
-def _prenormalised(train: Split, normalise, chunk: int = 2048) -> torch.Tensor | None:
+def _prenormalised(train: data.Split, normalise, chunk: int = 2048) -> torch.Tensor | None:
     """The whole split normalised (float32, on its device), or None if it is too big.
     Filled chunk by chunk into one buffer: small chunks stay in cache."""
     if train.images.numel() * 4 > PRENORMALISE_MAX_BYTES:
@@ -120,95 +88,117 @@ def _prenormalised(train: Split, normalise, chunk: int = 2048) -> torch.Tensor |
     return out
 
 
-def _ffcv_loaders(beton, batch_size, order_seeds):
-    """One FFCV Loader per member, built once per training run and reused every epoch
-    (a Loader compiles its pipeline on first use, ~0.5 s; later epochs reuse the code)."""
-    return [data.ffcv_loader(beton, batch_size, seed=s) for s in order_seeds]
+class ResidentBatches:
+    """Batches gathered from the resident train split, each member in its own
+    `data.epoch_order` (FFCV's RANDOM order). The split is normalised once if that copy
+    fits in `PRENORMALISE_MAX_BYTES`, else batch by batch."""
 
-
-def _member_batches(setting, train: Split, order_seeds, epoch, device, data_path, normalise, *,
-                    inputs: torch.Tensor | None = None, loaders=None, threads: int | None = None):
-    """Yield (x float32 normalised [M, b, C, H, W], y [M, b]) for one epoch, members in
-    lockstep. `inputs` is the pre-normalised resident split (or None: normalise each
-    batch); `loaders` are the members' FFCV Loaders (ffcv path); `threads` is torch's
-    CPU thread count to put back once FFCV's epoch threads have changed it."""
-    bs, n = setting["batch_size"], len(train)
-    if data_path == "resident":
-        orders = torch.from_numpy(np.stack([data.epoch_order(s, epoch, n) for s in order_seeds])).to(device)
-        members = len(order_seeds)
+    def __init__(self, train: data.Split, order_seeds: Sequence[int], batch_size: int, normalise,
+                 device: torch.device | str):
+        self.train, self.order_seeds, self.batch_size = train, list(order_seeds), batch_size
+        self.normalise, self.device = normalise, device
+        self.inputs = _prenormalised(train, normalise)
         # One input buffer reused by every step (a step is finished, backward included,
         # before the next gather overwrites it; autograd's version counter would catch
         # any misuse). Saves allocating and faulting in a fresh batch each step.
-        buffer = None if inputs is None else inputs.new_empty((members * min(bs, n), *inputs.shape[1:]))
+        self.buffer = None if self.inputs is None else self.inputs.new_empty(
+            (len(self.order_seeds) * min(batch_size, len(train)), *self.inputs.shape[1:]))
+
+    def epoch(self, epoch: int):
+        """Yield (x float32 normalised [M, b, C, H, W], y [M, b]), members in lockstep."""
+        n, bs = len(self.train), self.batch_size
+        orders = torch.from_numpy(np.stack([data.epoch_order(s, epoch, n) for s in self.order_seeds])).to(self.device)
         for start in range(0, n, bs):
             idx = orders[:, start:start + bs]
-            if inputs is None:
-                x = normalise(train.images[idx])
+            if self.inputs is None:
+                x = self.normalise(self.train.images[idx])
             else:
-                x = torch.index_select(inputs, 0, idx.reshape(-1), out=buffer[:idx.numel()])
-                x = x.view(*idx.shape, *inputs.shape[1:])
-            yield x, train.labels[idx]
-    else:                                   # "ffcv" (train_members validated data_path)
-        for loader in loaders:
+                x = torch.index_select(self.inputs, 0, idx.reshape(-1), out=self.buffer[:idx.numel()])
+                x = x.view(*idx.shape, *self.inputs.shape[1:])
+            yield x, self.train.labels[idx]
+
+
+class FFCVBatches:
+    """Batches read by one FFCV Loader per member, built once and reused every epoch
+    (a Loader compiles its pipeline on first use, ~0.5 s; later epochs reuse the code).
+    Keeps torch's CPU thread count as it was when built (see `data.keep_torch_threads`)."""
+
+    def __init__(self, beton: str | os.PathLike, order_seeds: Sequence[int], batch_size: int, normalise,
+                 device: torch.device | str):
+        self.normalise, self.device = normalise, device
+        with data.keep_torch_threads() as self.threads:
+            self.loaders = [data.ffcv_loader(beton, batch_size, seed=s) for s in order_seeds]
+
+    def epoch(self, epoch: int):
+        """Yield (x float32 normalised [M, b, C, H, W], y [M, b]), members in lockstep."""
+        for loader in self.loaders:
             loader.next_epoch = epoch       # FFCV's order is default_rng(seed + next_epoch)
-        for i, batches in enumerate(zip(*loaders)):
-            if i == 0 and threads is not None:
+        for i, batches in enumerate(zip(*self.loaders)):
+            if i == 0:
                 # every Loader's epoch thread has set torch's threads to 1 before its first batch
-                torch.set_num_threads(threads)
-            xs = torch.stack([b[0] for b in batches]).to(device)
-            ys = torch.stack([b[1].reshape(-1) for b in batches]).to(device).long()
-            yield normalise(xs), ys
+                torch.set_num_threads(self.threads)
+            xs = torch.stack([b[0] for b in batches]).to(self.device)
+            ys = torch.stack([b[1].reshape(-1) for b in batches]).to(self.device).long()
+            yield self.normalise(xs), ys
+
+
+def _resume(state_path: str | None, key: Mapping[str, Any], params: Mapping[str, torch.Tensor],
+            optimizer: torch.optim.Optimizer, members: int) -> tuple[int, list[dict[str, Any]], list[bool]]:
+    """Load the checkpointed state into `params` and `optimizer` if `state_path` exists;
+    returns (start epoch, metric rows so far, diverged flags)."""
+    if not (state_path and os.path.exists(state_path)):
+        return 0, [], [False] * members
+    state = io.load_state(state_path)
+    if state["key"] != key:
+        raise RuntimeError(f"{state_path} belongs to another setting or seeds; delete it to start over")
+    with torch.no_grad():
+        for k in params:
+            params[k].copy_(state["params"][k])
+    optimizer.load_state_dict(state["optimizer"])
+    log.info("resumed from %s at epoch %d", state_path, state["epoch"])
+    return state["epoch"], state["rows"], state["diverged"]
+
+
+def _checkpoint(state_path: str, key: Mapping[str, Any], epoch: int, rows: list[dict[str, Any]],
+                diverged: list[bool], params: Mapping[str, torch.Tensor], optimizer: torch.optim.Optimizer) -> None:
+    """Atomically save everything a resumed run needs after `epoch` epochs."""
+    io.save_state({"key": key, "epoch": epoch, "rows": rows, "diverged": diverged,
+                   "params": {k: v.detach().cpu() for k, v in params.items()},
+                   "optimizer": optimizer.state_dict()}, state_path)
 
 
 def train_members(setting: Mapping[str, Any], init: Mapping[str, torch.Tensor], order_seeds: Sequence[int],
-                  train: Split, test: Split, device: torch.device | str, *, data_path: str = "resident",
+                  train: data.Split, test: data.Split, device: torch.device | str, *, data_path: str = "resident",
                   train_beton: str | None = None, state_path: str | None = None, checkpoint_every: int = 0,
                   on_epoch: Callable[[int], None] | None = None) -> TrainResult:
     """Train len(order_seeds) members from `init`; returns their final weights and
     per-epoch metrics (one row per epoch and member)."""
+    if data_path not in ("resident", "ffcv"):
+        raise ValueError(f"data_path must be 'resident' or 'ffcv', got {data_path!r}")
+    if data_path == "ffcv" and train_beton is None:
+        raise ValueError("data_path 'ffcv' needs train_beton")
     meta = data.info(setting["dataset"])
-    members = len(order_seeds)
+    members, epochs, bs = len(order_seeds), setting["epochs"], setting["batch_size"]
     model = build_model(setting, meta.shape, meta.classes).to(device)
     params = {k: v.requires_grad_() for k, v in stacked.stack_states([init] * members, device).items()}
     optimizer = make_optimizer(setting, list(params.values()))
     forward = stacked.batched_forward(model)
     normalise = data.normaliser(setting["dataset"], device)
-    steps_per_epoch = math.ceil(len(train) / setting["batch_size"])
-    total_steps = steps_per_epoch * setting["epochs"]
+    steps_per_epoch = math.ceil(len(train) / bs)
     key = {"setting": dict(setting), "order_seeds": list(order_seeds)}
+    start_epoch, rows, diverged = _resume(state_path, key, params, optimizer, members)
+    threads = torch.get_num_threads()
+    batches = (ResidentBatches(train, order_seeds, bs, normalise, device) if data_path == "resident"
+               else FFCVBatches(train_beton, order_seeds, bs, normalise, device))
 
-    rows: list[dict[str, Any]] = []
-    diverged = [False] * members
-    start_epoch = 0
-    if state_path and os.path.exists(state_path):
-        state = io.load_state(state_path)
-        if state["key"] != key:
-            raise RuntimeError(f"{state_path} belongs to another setting or seeds; delete it to start over")
-        with torch.no_grad():
-            for k in params:
-                params[k].copy_(state["params"][k])
-        optimizer.load_state_dict(state["optimizer"])
-        rows, diverged, start_epoch = state["rows"], state["diverged"], state["epoch"]
-        log.info("resumed from %s at epoch %d", state_path, start_epoch)
-
-    if data_path not in ("resident", "ffcv"):
-        raise ValueError(f"data_path must be 'resident' or 'ffcv', got {data_path!r}")
-    inputs = _prenormalised(train, normalise) if data_path == "resident" else None
-    loaders, threads = None, torch.get_num_threads()
-    if data_path == "ffcv":
-        with keep_torch_threads():
-            loaders = _ffcv_loaders(train_beton, setting["batch_size"], order_seeds)
-
-    progress = Progress(setting["epochs"])
-    for epoch in range(start_epoch, setting["epochs"]):
+    progress = Progress(epochs)
+    for epoch in range(start_epoch, epochs):
         if all(diverged):
             break
         loss_sum = torch.zeros(members, dtype=torch.float64, device=device)
         correct = torch.zeros(members, dtype=torch.float64, device=device)
-        step = epoch * steps_per_epoch
-        for x, y in _member_batches(setting, train, order_seeds, epoch, device, data_path, normalise,
-                                    inputs=inputs, loaders=loaders, threads=threads):
-            lr = learning_rate(setting, step, total_steps)
+        for step, (x, y) in enumerate(batches.epoch(epoch), start=epoch * steps_per_epoch):
+            lr = learning_rate(setting, step, steps_per_epoch * epochs)
             for group in optimizer.param_groups:
                 group["lr"] = lr
             logits = forward(params, x)                                  # [M, b, K]
@@ -220,7 +210,6 @@ def train_members(setting: Mapping[str, Any], init: Mapping[str, torch.Tensor], 
             with torch.no_grad():
                 loss_sum += losses.detach().double() * y.shape[1]
                 correct += (logits.argmax(-1) == y).sum(1, dtype=torch.float64)
-            step += 1
         test_loss, test_acc = stacked.evaluate(model, {k: v.detach() for k, v in params.items()},
                                                test.images, test.labels, normalise)
         train_loss = (loss_sum / len(train)).tolist()
@@ -228,22 +217,19 @@ def train_members(setting: Mapping[str, Any], init: Mapping[str, torch.Tensor], 
         for m in range(members):
             if not math.isfinite(train_loss[m]) and not diverged[m]:
                 diverged[m] = True
-                log.warning("member %s diverged in epoch %d (non-finite loss)", MEMBER_NAMES[m] if m < 2 else m, epoch + 1)
+                log.warning("member %s diverged in epoch %d (non-finite loss)", _member_name(m), epoch + 1)
             rows.append({"epoch": epoch + 1, "member": _member_name(m), "lr": lr,
                          "train_loss": train_loss[m], "train_acc": train_acc[m],
                          "test_loss": float(test_loss[m]), "test_acc": float(test_acc[m]),
                          "diverged": diverged[m]})
         progress.update(epoch + 1, " ".join(f"{_member_name(m)}: loss {train_loss[m]:.4f} test acc {float(test_acc[m]):.4f}"
                                             for m in range(members)))
-        done = epoch + 1
-        if state_path and checkpoint_every and (done % checkpoint_every == 0) and done < setting["epochs"]:
-            io.save_state({"key": key, "epoch": done, "rows": rows, "diverged": diverged,
-                           "params": {k: v.detach().cpu() for k, v in params.items()},
-                           "optimizer": optimizer.state_dict()}, state_path)
+        if state_path and checkpoint_every and (epoch + 1) % checkpoint_every == 0 and epoch + 1 < epochs:
+            _checkpoint(state_path, key, epoch + 1, rows, diverged, params, optimizer)
         if on_epoch is not None:
-            on_epoch(done)
+            on_epoch(epoch + 1)
 
-    torch.set_num_threads(threads)
+    torch.set_num_threads(threads)        # FFCV's last epoch thread may have changed it
     final = [stacked.unstack(params, m) for m in range(members)]
     return TrainResult(init=dict(init), members=final, metrics=pd.DataFrame(rows), diverged=diverged)
 
@@ -252,7 +238,7 @@ def _member_name(m: int) -> str:
     return MEMBER_NAMES[m] if m < len(MEMBER_NAMES) else str(m)
 
 
-def train_pair(setting: Mapping[str, Any], seeds: Mapping[str, int], train: Split, test: Split,
+def train_pair(setting: Mapping[str, Any], seeds: Mapping[str, int], train: data.Split, test: data.Split,
                device: torch.device | str, **kwargs: Any) -> TrainResult:
     """Networks A and B: one initialisation (`init_seed`), two data orders."""
     init = initial_state(setting, seeds["init_seed"])

@@ -116,15 +116,15 @@ def workflow(tmp_path) -> Workflow:
 
 @pytest.fixture(scope="session")
 def digits_splits(tmp_path_factory, digits_folder):
-    """Resident train/test splits of the fabricated dataset (as `lmc.train.Split`)."""
-    from lmc import data, train
+    """Resident train/test splits of the fabricated dataset (as `lmc.data.Split`)."""
+    from lmc import data
 
     root = tmp_path_factory.mktemp("digits_root")
     data.import_local("mnist", digits_folder, root)
     out = {}
     for split in data.SPLITS:
         x, y = data.load_split("mnist", root, split)
-        out[split] = train.Split(torch.from_numpy(x), torch.from_numpy(y))
+        out[split] = data.Split(torch.from_numpy(x), torch.from_numpy(y))
     return out
 
 

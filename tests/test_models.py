@@ -9,7 +9,7 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
-from lmc import grid, stacked, train
+from lmc import data, grid, stacked, train
 from lmc.models import (MLP, CNN, AttentionViT, LocallyConnected, build_model, parameter_count,
                         table3_counts, toeplitz_twins, toeplitz_width)
 
@@ -165,9 +165,9 @@ def _setting(kind: str) -> dict:
 def test_train_members_one_epoch(kind):
     setting = _setting(kind)
     gen = torch.Generator().manual_seed(4)
-    tr = train.Split(torch.randint(0, 256, (48, *MNIST), dtype=torch.uint8, generator=gen),
+    tr = data.Split(torch.randint(0, 256, (48, *MNIST), dtype=torch.uint8, generator=gen),
                      torch.randint(0, 10, (48,), generator=gen))
-    te = train.Split(torch.randint(0, 256, (20, *MNIST), dtype=torch.uint8, generator=gen),
+    te = data.Split(torch.randint(0, 256, (20, *MNIST), dtype=torch.uint8, generator=gen),
                      torch.randint(0, 10, (20,), generator=gen))
     init = train.initial_state(setting, init_seed=5)
     result = train.train_members(setting, init, [1, 2], tr, te, "cpu")

@@ -99,7 +99,7 @@ def test_same_setting_twice_gives_byte_identical_outputs(betons, tmp_path):
 
 def test_ffcv_loader_path_gives_the_same_training_as_resident(betons):
     s = setting(epochs=2)
-    tr, te = train.Split.from_beton(betons["train"], "cpu"), train.Split.from_beton(betons["test"], "cpu")
+    tr, te = data.Split.from_beton(betons["train"], "cpu"), data.Split.from_beton(betons["test"], "cpu")
     init = train.initial_state(s, 5)
     resident = train.train_members(s, init, [7, 8], tr, te, "cpu", data_path="resident")
     ffcv = train.train_members(s, init, [7, 8], tr, te, "cpu", data_path="ffcv", train_beton=betons["train"])

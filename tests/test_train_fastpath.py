@@ -32,8 +32,8 @@ def _same(a: train.TrainResult, b: train.TrainResult) -> None:
 def test_prenormalised_split_gives_identical_training(monkeypatch, dataset):
     meta = data.info(dataset)
     x, y = _fabricated(meta.shape, 300)
-    tr = train.Split(torch.from_numpy(x), torch.from_numpy(y))
-    te = train.Split(torch.from_numpy(x[:50]), torch.from_numpy(y[:50]))
+    tr = data.Split(torch.from_numpy(x), torch.from_numpy(y))
+    te = data.Split(torch.from_numpy(x[:50]), torch.from_numpy(y[:50]))
     s = _setting(dataset)
     init = train.initial_state(s, 11)
     fast = train.train_members(s, init, [1, 2], tr, te, "cpu")
@@ -49,8 +49,8 @@ def test_ffcv_loaders_reused_across_epochs_match_resident(tmp_path):
     x, y = _fabricated(data.info("mnist").shape, 300, seed=1)
     beton = tmp_path / "train.beton"
     data.write_beton(x, y, beton)
-    tr = train.Split(torch.from_numpy(x), torch.from_numpy(y))
-    te = train.Split(torch.from_numpy(x[:50]), torch.from_numpy(y[:50]))
+    tr = data.Split(torch.from_numpy(x), torch.from_numpy(y))
+    te = data.Split(torch.from_numpy(x[:50]), torch.from_numpy(y[:50]))
     s = _setting("mnist")
     init = train.initial_state(s, 11)
     resident = train.train_members(s, init, [5, 6], tr, te, "cpu")
@@ -68,7 +68,7 @@ def test_reading_a_beton_and_ffcv_training_keep_torch_threads(tmp_path):
     before = torch.get_num_threads()
     try:
         torch.set_num_threads(2)
-        split = train.Split.from_beton(beton, "cpu")
+        split = data.Split.from_beton(beton, "cpu")
         assert torch.get_num_threads() == 2
         assert torch.equal(split.images, torch.from_numpy(x)) and torch.equal(split.labels, torch.from_numpy(y))
         seen = []
