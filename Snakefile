@@ -32,7 +32,7 @@ include: "rules/report.smk"
 
 
 rule all:
+    default_target: True
     input:
         artefact_outputs(ARTEFACTS),
         rules.run_index.output,
-    default_target: True

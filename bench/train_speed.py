@@ -446,7 +446,7 @@ def print_report(res: dict) -> None:
         print(f"{label:<52} {r['best_s'] / c['epochs']:>9.3f} {r['median_s'] / c['epochs']:>11.3f} "
               f"{r['samples_per_s']:>11.0f} {r['samples_per_s'] / tb:>10.2f}")
     print()
-    print(f"matmul fp32: " + ", ".join(f"{k}^2 {v / 1e9:.1f} GFLOP/s" for k, v in fl["matmul_flops_by_size"].items())
+    print("matmul fp32: " + ", ".join(f"{k}^2 {v / 1e9:.1f} GFLOP/s" for k, v in fl["matmul_flops_by_size"].items())
           + f" (best of reps, before and after the runs; peak {fl['matmul_peak_flops'] / 1e9:.1f})")
     print(f"trainer FLOP/s: 6 x {fl['matmul_params']} matmul weights x samples/s = {fl['achieved_flops'] / 1e9:.1f} GFLOP/s "
           f"(GEMM FLOPs actually executed, {fl['executed_gemm_flops_per_sample']}/sample: "
@@ -465,7 +465,7 @@ def print_report(res: dict) -> None:
         t = targets.get(k)
         tgt = f"{t['op']} {t['target']:g} {'MET' if t['met'] else 'MISSED'}" if t else "-"
         print(f"{descr[k]:<52} {'n/a' if v is None else f'{v:.3f}':>9} {tgt:>12}")
-    print(f"RATIOS " + json.dumps({k: None if v is None else round(v, 4) for k, v in ratios.items()}))
+    print("RATIOS " + json.dumps({k: None if v is None else round(v, 4) for k, v in ratios.items()}))
 
 
 if __name__ == "__main__":

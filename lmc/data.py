@@ -1,6 +1,7 @@
-"""Datasets: registry, download (torchvision, with its checksums), offline import from a
-local folder, FFCV `.beton` conversion and the two ways of reading a `.beton` back
-(resident tensors on the training device, or FFCV's Loader)."""
+"""Datasets: download (torchvision, with its checksums), offline import from a local
+folder, FFCV `.beton` conversion and the two ways of reading a `.beton` back (resident
+tensors on the training device, or FFCV's Loader). The registry of names and shapes is
+`lmc.datasets`."""
 from __future__ import annotations
 
 import contextlib
@@ -10,6 +11,7 @@ import json
 import os
 import shutil
 import urllib.error
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 

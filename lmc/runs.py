@@ -70,3 +70,10 @@ def index_table(run_ids: Sequence[str], setting_jsons: Sequence[str]) -> pd.Data
         rows.append({"run_id": run, **{k: json.dumps(v) if isinstance(v, list) else v for k, v in setting.items()},
                      "path": os.path.dirname(path)})
     return pd.DataFrame(rows).sort_values("run_id").reset_index(drop=True)
+
+
+def write_setting(setting: Mapping[str, Any], path: str, log_path: str) -> None:
+    """A run's setting.json, and one line in the rule's log saying what was written (the
+    `setting` rule runs in Snakemake's own process, so it cannot redirect its output)."""
+    io.write_json(dict(setting), path)
+    io.write_text(f"wrote {path}: {json.dumps(dict(setting), sort_keys=True)}\n", log_path)

@@ -15,8 +15,19 @@ from typing import Any
 
 import pandas as pd
 
-from .names import (as_int, batch_title, config_label, depth_lr, is_missing, lr_title, lrs_phrase, model_title,
-                    models_phrase, opt_lr, optimizer_title)
+from .names import (
+    as_int,
+    batch_title,
+    config_label,
+    depth_lr,
+    is_missing,
+    lr_title,
+    lrs_phrase,
+    model_title,
+    models_phrase,
+    opt_lr,
+    optimizer_title,
+)
 from .summary import Summary, cell_text, cells, endpoint_accuracies, is_diverged, provenance, summarise
 
 

@@ -1,8 +1,7 @@
 # The experiment grid (config -> settings -> run ids) and the input/param/resource
 # functions every rule uses. No logic lives in the rules themselves.
-from lmc import artefacts as lmc_artefacts, grid, io as lmc_io, resources as lmc_resources
+from lmc import artefacts as lmc_artefacts, grid, resources as lmc_resources, runs as lmc_runs
 from lmc.datasets import DATASETS
-
 
 try:
     ARTEFACTS = list(config["artefacts"])

@@ -6,15 +6,15 @@ rule download:
         manifest=f"{DATASET_ROOT}/{{dataset}}/manifest.json",
     log:
         log_file("download", "{dataset}"),
-    params:
-        root=dataset_dir,
-        source=offline_source,
+    conda:
+        "../envs/lmc.yaml"
     resources:
         cpus_per_task=1,
         mem_mb=4000,
         runtime=60,
-    conda:
-        "../envs/lmc.yaml"
+    params:
+        root=dataset_dir,
+        source=offline_source,
     script:
         "../scripts/download.py"
 
@@ -29,13 +29,13 @@ rule convert:
         log_file("convert", "{dataset}"),
     benchmark:
         benchmark_file("convert", "{dataset}")
-    params:
-        root=dataset_dir,
+    conda:
+        "../envs/lmc.yaml"
     resources:
         cpus_per_task=1,
         mem_mb=8000,
         runtime=60,
-    conda:
-        "../envs/lmc.yaml"
+    params:
+        root=dataset_dir,
     script:
         "../scripts/convert.py"

@@ -13,22 +13,22 @@ rule interpolate:
         pair_file("interpolate.log"),
     benchmark:
         pair_file("interpolate.bench.tsv")
-    params:
-        alphas=config["alphas"],
-        device=config["device"],
-        batch_size=config["eval_batch_size"],
-    threads: config["threads"]
-    resources:
-        gpu=1,
-        cpus_per_task=config["threads"],
-        mem_mb=eval_mem_mb,
-        runtime=eval_runtime,
     # One cluster job per pair: the short interpolation runs right after its training in
     # the same SLURM allocation (resources: max over the two, runtimes added).
     group:
         "pair"
     conda:
         "../envs/lmc.yaml"
+    threads: config["threads"]
+    resources:
+        gpu=1,
+        cpus_per_task=config["threads"],
+        mem_mb=eval_mem_mb,
+        runtime=eval_runtime,
+    params:
+        alphas=config["alphas"],
+        device=config["device"],
+        batch_size=config["eval_batch_size"],
     script:
         "../scripts/interpolate.py"
 
@@ -41,13 +41,13 @@ rule aggregate:
         paths=barriers_file("_paths"),
     log:
         log_file("aggregate", "{artefact}"),
-    params:
-        cells=artefact_cells,
-    resources:
-        mem_mb=2000,
-        runtime=10,
     localrule: True
     conda:
         "../envs/lmc.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        cells=artefact_cells,
     script:
         "../scripts/aggregate.py"

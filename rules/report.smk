@@ -16,7 +16,9 @@ for _artefact in TRAINED:
         "md": _tables["md"],
         "tex": _tables["tex"],
         "csv": _tables["csv"],
-        "html": report(_tables["html"], caption=_caption, category=_title, labels={**_labels, "file": "table"}),
+        "html": report(
+            _tables["html"], caption=_caption, category=_title, labels={**_labels, "file": "table"}
+        ),
         "paths_png": report(
             _figures["paths_png"],
             caption="../docs/report/paths.rst",
@@ -26,7 +28,9 @@ for _artefact in TRAINED:
         "paths_pdf": _figures["paths_pdf"],
     }
     if _artefact in FIGURES:
-        _outputs["png"] = report(_figures["png"], caption=_caption, category=_title, labels={**_labels, "file": "figure"})
+        _outputs["png"] = report(
+            _figures["png"], caption=_caption, category=_title, labels={**_labels, "file": "figure"}
+        )
         _outputs["pdf"] = _figures["pdf"]
 
     rule:
@@ -39,15 +43,15 @@ for _artefact in TRAINED:
             **_outputs,
         log:
             log_file("render", _artefact),
-        params:
-            artefact=_artefact,
-            provenance=artefact_provenance(_artefact),
-        resources:
-            mem_mb=2000,
-            runtime=10,
         localrule: True
         conda:
             "../envs/lmc.yaml"
+        resources:
+            mem_mb=2000,
+            runtime=10,
+        params:
+            artefact=_artefact,
+            provenance=artefact_provenance(_artefact),
         script:
             "../scripts/render.py"
 
@@ -67,14 +71,14 @@ if "table3" in ARTEFACTS:
             ),
         log:
             log_file("render", "table3"),
-        params:
-            points=table3_points(),
-        resources:
-            mem_mb=2000,
-            runtime=10,
         localrule: True
         conda:
             "../envs/lmc.yaml"
+        resources:
+            mem_mb=2000,
+            runtime=10,
+        params:
+            points=table3_points(),
         script:
             "../scripts/table3.py"
 

@@ -6,11 +6,13 @@
 rule setting:
     output:
         run_file("setting.json"),
+    log:
+        log_file("setting", "{run}"),
+    localrule: True
     params:
         setting=setting_of,
-    localrule: True
     run:
-        lmc_io.write_json(dict(params.setting), output[0])
+        lmc_runs.write_setting(params.setting, output[0], log[0])
 
 
 rule train_pair:
@@ -27,22 +29,22 @@ rule train_pair:
         pair_file("train.log"),
     benchmark:
         pair_file("train.bench.tsv")
+    group:
+        "pair"
+    conda:
+        "../envs/lmc.yaml"
+    threads: config["threads"]
+    resources:
+        gpu=1,
+        cpus_per_task=config["threads"],
+        mem_mb=train_mem_mb,
+        runtime=train_runtime,
     params:
         seeds=seeds_of,
         state=pair_file("train_state.pt"),
         data_path=config["data_path"],
         device=config["device"],
         checkpoint_every=config["checkpoint_every"],
-    threads: config["threads"]
-    group:
-        "pair"
-    resources:
-        gpu=1,
-        cpus_per_task=config["threads"],
-        mem_mb=train_mem_mb,
-        runtime=train_runtime,
-    conda:
-        "../envs/lmc.yaml"
     script:
         "../scripts/train_pair.py"
 
@@ -54,10 +56,10 @@ rule run_index:
         runs_index_file(),
     log:
         log_file("run_index", "index"),
-    params:
-        runs=sorted(RUNS),
     localrule: True
     conda:
         "../envs/lmc.yaml"
+    params:
+        runs=sorted(RUNS),
     script:
         "../scripts/run_index.py"

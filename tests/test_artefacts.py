@@ -2,7 +2,6 @@
 Table 3 counts, run-id sharing between artefacts, and a dry run of the full config."""
 from __future__ import annotations
 
-import copy
 import math
 import os
 import re
@@ -14,7 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from lmc import artefacts, datasets, grid, render, summary, tables
+from lmc import artefacts, datasets, grid, render, summary
 from lmc.models import toeplitz_width
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,8 +10,17 @@ from torch import nn
 from torch.func import functional_call
 
 from lmc import data, grid, stacked, train
-from lmc.models import (MLP, CNN, AttentionViT, LocallyConnected, build_model, parameter_count,
-                        table3_counts, toeplitz_twins, toeplitz_width)
+from lmc.models import (
+    CNN,
+    MLP,
+    AttentionViT,
+    LocallyConnected,
+    build_model,
+    parameter_count,
+    table3_counts,
+    toeplitz_twins,
+    toeplitz_width,
+)
 
 MNIST, CIFAR = (1, 28, 28), (3, 32, 32)
 PAPER_CONV = {"channels": 128, "kernel": 4}                       # Table 3 / Figure 2

@@ -6,7 +6,6 @@ import time
 
 import pandas as pd
 import pytest
-
 from conftest import ROOT, Workflow, tiny_config
 
 

@@ -9,7 +9,6 @@ plugin polls squeue at growing intervals.
 """
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
