@@ -15,7 +15,8 @@ class Artefact:
     name: str          # config key and Snakemake target, e.g. "table2"
     title: str         # how the paper names it, e.g. "Table 2"
     figure: bool       # a figure in the paper: rendered as a plot besides its table of numbers
-    trained: bool      # made from trained pairs (False: computed from the model classes alone)
+    trained: bool      # made from its own trained pairs (False: from the model classes or other artefacts)
+    sources: tuple[str, ...] = ()   # the artefacts whose aggregated barriers it reads (claims)
 
 
 ARTEFACTS: dict[str, Artefact] = {
@@ -29,6 +30,9 @@ ARTEFACTS: dict[str, Artefact] = {
         Artefact("figure3", "Figure 3", figure=True, trained=True),
         Artefact("table4", "Table 4", figure=False, trained=True),
         Artefact("figure5", "Figure 5", figure=True, trained=True),
+        # Beyond the paper: its qualitative claims checked against the artefacts above.
+        Artefact("claims", "Claims", figure=False, trained=False,
+                 sources=("table1", "table2", "figure2", "figure3")),
     ]
 }
 
@@ -41,6 +45,11 @@ def title(name: str) -> str:
 def trained(names: list[str] | tuple[str, ...]) -> list[str]:
     """The artefacts among `names` that need trained pairs, in the given order."""
     return [n for n in names if ARTEFACTS[n].trained]
+
+
+def sources(name: str, present: list[str] | tuple[str, ...]) -> list[str]:
+    """The artefacts `name` reads that are among `present` (the configured ones)."""
+    return [s for s in ARTEFACTS[name].sources if s in present]
 
 
 def figures(names: list[str] | tuple[str, ...]) -> list[str]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import formats, io, names, parameter_counts, plots, summary, tables
+from . import claims, formats, io, names, parameter_counts, plots, summary, tables
 from .artefacts import ARTEFACTS
 
 
@@ -43,5 +43,13 @@ def render_artefact(artefact: str, barriers_csv: str, paths_csv: str, outputs: M
 def render_table3(points: Sequence[Mapping[str, Any]], outputs: Mapping[str, str]) -> tables.Table:
     """Table 3 from its grid points (no training): parameter counts from lmc.models."""
     table = parameter_counts.table3(parameter_counts.parameter_table(points))
+    write_table(table, outputs)
+    return table
+
+
+def render_claims(barriers_csvs: Mapping[str, str], outputs: Mapping[str, str]) -> tables.Table:
+    """The claims table from the aggregated barriers of the artefacts it reads
+    (artefact -> barriers CSV; only the configured ones)."""
+    table = claims.claims_table({name: pd.read_csv(path) for name, path in barriers_csvs.items()})
     write_table(table, outputs)
     return table

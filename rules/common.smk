@@ -161,6 +161,11 @@ def artefact_provenance(artefact):
     return f"{titles}; {len(settings)} setting(s), {len(PAIRS)} pair(s) per setting; {epochs} epochs"
 
 
+def claims_sources():
+    """The configured artefacts whose barriers the claims table reads."""
+    return lmc_artefacts.sources("claims", TRAINED)
+
+
 def table3_points():
     """Table 3's grid points: the keys that fix a parameter count (dataset shape,
     channels, kernel, ViT shape), nothing else, so an unrelated edit reruns nothing."""

@@ -83,6 +83,35 @@ if "table3" in ARTEFACTS:
             "../scripts/table3.py"
 
 
+if "claims" in ARTEFACTS:
+
+    rule render_claims:
+        input:
+            [barriers_file(artefact=a) for a in claims_sources()],
+        output:
+            md=table_file("claims", "md"),
+            tex=table_file("claims", "tex"),
+            csv=table_file("claims", "csv"),
+            html=report(
+                table_file("claims", "html"),
+                caption="../docs/report/claims.rst",
+                category=artefact_title("claims"),
+                labels={"artefact": "claims", "file": "table"},
+            ),
+        log:
+            log_file("render", "claims"),
+        localrule: True
+        conda:
+            "../envs/lmc.yaml"
+        resources:
+            mem_mb=2000,
+            runtime=10,
+        params:
+            sources=claims_sources(),
+        script:
+            "../scripts/claims.py"
+
+
 # One named target per artefact in the config: `snakemake table2`, `snakemake figure1`, ...
 for _artefact in ARTEFACTS:
 

@@ -1,0 +1,225 @@
+"""The paper's qualitative claims, checked against the configured artefacts' results.
+
+Each claim is tested on the test error barrier (Eq. 1, in %) of the cells it names, with
+a rule that never guesses: a comparison "X > Y" is *supported* when the difference of the
+means exceeds twice its standard error (over pairs), *not supported* when it is below
+minus twice that error (the opposite holds), and *not testable at this scale* when the
+difference is within the noise, when a cell has fewer than two pairs (no spread), when a
+cell diverged, or when the config lacks the cells. A threshold claim "B < 2 %" (the
+paper's threshold for linear connectivity) works the same way against the threshold."""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .names import as_int, model_title, opt_lr
+from .summary import cells, is_diverged, provenance, summarise
+from .tables import Table
+
+SUPPORTED, NOT_SUPPORTED, NOT_TESTABLE = "supported", "not supported", "not testable at this scale"
+THRESHOLD = 2.0        # % test error barrier below which the paper calls a pair linearly connected
+METRIC = "test_error_barrier"
+# Dataset complexity order of the paper's Figure 3.
+COMPLEXITY = ("mnist", "fashion_mnist", "cifar10", "cifar100", "tiny_imagenet")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One setting's test error barrier over its pairs, in %."""
+    name: str
+    mean: float
+    std: float
+    pairs: int
+    diverged: bool
+
+    @property
+    def se(self) -> float:
+        return self.std / math.sqrt(self.pairs) if self.pairs > 1 else math.nan
+
+    def text(self) -> str:
+        if self.diverged:
+            return f"{self.name}: diverged"
+        spread = f" ± {self.std:.2f}" if self.pairs > 1 else ""
+        return f"{self.name}: {self.mean:.2f}{spread} ({self.pairs} pair{'s' if self.pairs != 1 else ''})"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    claim: str
+    source: str                  # the artefact(s) whose cells were used
+    cells: tuple[Cell, ...]
+    verdict: str
+    reason: str
+
+
+def _cell(name: str, g: pd.DataFrame) -> Cell:
+    s = summarise(g[METRIC])
+    return Cell(name, s.mean, s.std, s.n, is_diverged(g))
+
+
+def _untestable(cs: Sequence[Cell]) -> str | None:
+    for c in cs:
+        if c.diverged:
+            return f"{c.name} diverged"
+        if c.pairs < 2:
+            return f"{c.name} has {c.pairs} pair: no spread to judge a difference by (set pairs ≥ 2)"
+    return None
+
+
+def greater(claim: str, source: str, big: Cell, small: Cell) -> Verdict:
+    """Verdict on 'big's barrier exceeds small's'."""
+    why = _untestable((big, small))
+    if why:
+        return Verdict(claim, source, (big, small), NOT_TESTABLE, why)
+    diff, se = big.mean - small.mean, math.hypot(big.se, small.se)
+    detail = f"difference {diff:+.2f} %, 2·SE {2 * se:.2f} %"
+    if diff > 2 * se:
+        return Verdict(claim, source, (big, small), SUPPORTED, detail)
+    if diff < -2 * se:
+        return Verdict(claim, source, (big, small), NOT_SUPPORTED, f"{detail}: the opposite holds")
+    return Verdict(claim, source, (big, small), NOT_TESTABLE, f"{detail}: within the spread over pairs")
+
+
+def below_threshold(claim: str, source: str, cs: Sequence[Cell]) -> Verdict:
+    """Verdict on 'every cell's barrier is below THRESHOLD %'."""
+    why = _untestable(cs)
+    if why:
+        return Verdict(claim, source, tuple(cs), NOT_TESTABLE, why)
+    above = [c for c in cs if c.mean - 2 * c.se > THRESHOLD]
+    unsure = [c for c in cs if c.mean + 2 * c.se >= THRESHOLD and c not in above]
+    if above:
+        return Verdict(claim, source, tuple(cs), NOT_SUPPORTED,
+                       f"{', '.join(c.name for c in above)} above {THRESHOLD:g} % beyond 2·SE")
+    if unsure:
+        return Verdict(claim, source, tuple(cs), NOT_TESTABLE,
+                       f"{', '.join(c.name for c in unsure)} within 2·SE of {THRESHOLD:g} %")
+    return Verdict(claim, source, tuple(cs), SUPPORTED, f"every cell + 2·SE below {THRESHOLD:g} %")
+
+
+def missing(claim: str, source: str, what: str) -> Verdict:
+    return Verdict(claim, source, (), NOT_TESTABLE, f"the config has no {what}")
+
+
+# --- the claims --------------------------------------------------------------------------------
+
+def _groups(agg: pd.DataFrame, keep: Callable[[pd.Series], bool]) -> list[tuple[pd.Series, pd.DataFrame]]:
+    return [(g.iloc[0], g) for _, g in cells(agg) if keep(g.iloc[0])]
+
+
+def _warm(f: pd.Series) -> bool:
+    return float(f["warmup_fraction"]) > 0
+
+
+def _highest_lr(agg: pd.DataFrame, optimizer: str, warm: bool) -> tuple[pd.Series, pd.DataFrame] | None:
+    """The setting of `optimizer` (with or without warm-up) at its highest learning rate."""
+    found = _groups(agg, lambda f: f["optimizer"] == optimizer and _warm(f) == warm)
+    return max(found, key=lambda fg: float(fg[0]["lr"])) if found else None
+
+
+def _name(f: pd.Series, warm: bool) -> str:
+    return f"{opt_lr(f)}{' + W-up' if warm else ''}"
+
+
+def logistic_regression(table1: pd.DataFrame | None) -> list[Verdict]:
+    claim = f"Logistic regression (1-layer linear) is linearly connected: B_test < {THRESHOLD:g} % (§3, Table 1)"
+    if table1 is None:
+        return [missing(claim, "Table 1", "Table 1")]
+    found = _groups(table1, lambda f: as_int(f["depth"]) == 1)
+    if not found:
+        return [missing(claim, "Table 1", "1-layer rows in Table 1")]
+    cs = [_cell(f"L=1, BS={as_int(f['batch_size'])}, {opt_lr(f)}", g) for f, g in found]
+    return [below_threshold(claim, "Table 1", cs)]
+
+
+def table2_claims(table2: pd.DataFrame | None) -> list[Verdict]:
+    texts = {
+        "sgd": f"The minimal model trained with SGD at a high learning rate is linearly connected: "
+               f"B_test < {THRESHOLD:g} % (Table 2)",
+        "adam": "ADAM at a high learning rate breaks LMC more than SGD at a high learning rate (Table 2)",
+        "warmup": "Learning-rate warm-up reduces the barrier of ADAM at a high learning rate (Table 2)",
+    }
+    if table2 is None:
+        return [missing(t, "Table 2", "Table 2") for t in texts.values()]
+    sgd, adam, adam_warm = (_highest_lr(table2, "sgd", False), _highest_lr(table2, "adam", False),
+                            _highest_lr(table2, "adam", True))
+    cell = {k: _cell(_name(v[0], k == "adam_warm"), v[1]) for k, v in
+            (("sgd", sgd), ("adam", adam), ("adam_warm", adam_warm)) if v is not None}
+    out = [below_threshold(texts["sgd"], "Table 2", [cell["sgd"]]) if "sgd" in cell
+           else missing(texts["sgd"], "Table 2", "SGD setting without warm-up in Table 2")]
+    out.append(greater(texts["adam"], "Table 2", cell["adam"], cell["sgd"]) if {"adam", "sgd"} <= set(cell)
+               else missing(texts["adam"], "Table 2", "ADAM and SGD settings without warm-up in Table 2"))
+    out.append(greater(texts["warmup"], "Table 2", cell["adam"], cell["adam_warm"])
+               if {"adam", "adam_warm"} <= set(cell)
+               else missing(texts["warmup"], "Table 2", "ADAM setting with and without warm-up at one rate"))
+    return out
+
+
+def weight_sharing(figure2: pd.DataFrame | None) -> list[Verdict]:
+    claim = "Weight sharing hurts LMC more than locality: B_test(CNN) > B_test(LC-CNN)"
+    if figure2 is None:
+        return [missing(claim + " (Figure 2)", "Figure 2", "Figure 2")]
+    out = []
+    by_lr: dict[tuple, dict[str, tuple[pd.Series, pd.DataFrame]]] = {}
+    for f, g in _groups(figure2, lambda f: f["model"] in ("cnn", "lcn")):
+        by_lr.setdefault((f["optimizer"], float(f["lr"])), {})[f["model"]] = (f, g)
+    for models in by_lr.values():
+        if {"cnn", "lcn"} <= set(models):
+            (fc, gc), (fl, gl) = models["cnn"], models["lcn"]
+            out.append(greater(f"{claim}, {opt_lr(fc)} (Figure 2)", "Figure 2",
+                               _cell(f"{model_title(fc)} {opt_lr(fc)}", gc), _cell(f"{model_title(fl)} {opt_lr(fl)}", gl)))
+    return out or [missing(claim + " (Figure 2)", "Figure 2", "CNN and LC-CNN at one learning rate in Figure 2")]
+
+
+def dataset_complexity(figure3: pd.DataFrame | None) -> list[Verdict]:
+    claim = ("Normalised barriers (Eq. 2) grow with dataset complexity, MNIST < CIFAR-10 < CIFAR-100 < "
+             "Tiny-ImageNet (Figure 3)")
+    if figure3 is None:
+        return [missing(claim, "Figure 3", "Figure 3")]
+    norm = figure3.assign(**{METRIC: figure3["test_normalised_barrier"]})
+    by_shape: dict[tuple, list[tuple[pd.Series, pd.DataFrame]]] = {}
+    for f, g in _groups(norm, lambda f: True):
+        by_shape.setdefault((as_int(f["depth"]), f["optimizer"], float(f["lr"])), []).append((f, g))
+    out = []
+    for (depth, _, _), found in by_shape.items():
+        found = sorted(found, key=lambda fg: COMPLEXITY.index(fg[0]["dataset"]))
+        if len(found) < 2:
+            continue
+        steps = [greater(claim, "Figure 3", _cell(f"{fb['dataset_title']}", gb), _cell(f"{fa['dataset_title']}", ga))
+                 for (fa, ga), (fb, gb) in zip(found[:-1], found[1:])]
+        worst = next((v for v in steps if v.verdict == NOT_SUPPORTED), None) or \
+            next((v for v in steps if v.verdict == NOT_TESTABLE), None)
+        cs = tuple(_cell(str(f["dataset_title"]), g) for f, g in found)
+        name = f"{claim}: {depth}-layer, {opt_lr(found[0][0])}"
+        if worst is None:
+            out.append(Verdict(name, "Figure 3", cs, SUPPORTED, "every step up in complexity raises B̄ beyond 2·SE"))
+        else:
+            step = f"{worst.cells[1].name} → {worst.cells[0].name}: {worst.reason}" if worst.cells else worst.reason
+            out.append(Verdict(name, "Figure 3", cs, worst.verdict, step))
+    return out or [missing(claim, "Figure 3", "two or more datasets at one depth and learning rate in Figure 3")]
+
+
+def check_claims(barriers: Mapping[str, pd.DataFrame]) -> list[Verdict]:
+    """Every claim, from the aggregated barriers of the artefacts present (artefact ->
+    its barriers table; absent artefacts make their claims 'not testable')."""
+    return (logistic_regression(barriers.get("table1")) + table2_claims(barriers.get("table2"))
+            + weight_sharing(barriers.get("figure2")) + dataset_complexity(barriers.get("figure3")))
+
+
+def claims_table(barriers: Mapping[str, pd.DataFrame]) -> Table:
+    """The claims as a rendered table: claim, verdict, why, the cells it used."""
+    verdicts = check_claims(barriers)
+    rows = [[v.claim, v.verdict, v.reason, "; ".join(c.text() for c in v.cells) or "–"] for v in verdicts]
+    numbers = pd.DataFrame([{"claim": v.claim, "source": v.source, "verdict": v.verdict, "reason": v.reason,
+                             "cell": c.name, "mean": c.mean, "std": c.std, "pairs": c.pairs, "diverged": c.diverged}
+                            for v in verdicts for c in (v.cells or (Cell("", math.nan, math.nan, 0, False),))])
+    stands = "; ".join(f"{k}: {provenance(agg)}" for k, agg in barriers.items())
+    caption = ("The paper's qualitative claims checked against this run's results (test error barrier, Eq. 1, "
+               f"in %, mean ± std over pairs; Figure 3: normalised barrier, Eq. 2). {stands or 'No results'}.")
+    notes = [f"'{SUPPORTED}': the claimed difference exceeds twice its standard error over pairs (or, for a "
+             f"threshold, every cell + 2·SE is below it); '{NOT_SUPPORTED}': the opposite holds beyond 2·SE; "
+             f"'{NOT_TESTABLE}': within the spread, fewer than two pairs, a diverged cell, or cells the config "
+             "does not have. Small presets (few epochs, few pairs) say little about the paper's 200-epoch claims."]
+    return Table("Claims", caption, ["claim", "verdict", "why", "cells used"], rows, numbers, notes)
