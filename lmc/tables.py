@@ -56,13 +56,20 @@ def cell_stats(group: pd.DataFrame, column: str, scale: float = 100.0) -> dict:
 
 
 def provenance(table: pd.DataFrame) -> str:
-    """'Fashion-MNIST; 3 pairs per setting; 10 epochs' — what the numbers stand on."""
+    """'Fashion-MNIST; 3 pairs per setting; 10 epochs; init torch_default' — what the
+    numbers stand on (the initialisation too: it moves the barriers)."""
     datasets = ", ".join(dict.fromkeys(table["dataset_title"]))
     pairs = table.groupby("cell")["pair"].nunique()
     epochs = sorted(set(int(e) for e in table["epochs"]))
     p = f"{pairs.min()}" if pairs.min() == pairs.max() else f"{pairs.min()}-{pairs.max()}"
     e = ", ".join(str(x) for x in epochs)
-    return f"{datasets}; {p} pair(s) per setting; {e} epochs"
+    out = f"{datasets}; {p} pair(s) per setting; {e} epochs"
+    if "init" in table.columns:
+        scales = table["init_scale"] if "init_scale" in table.columns else pd.Series(1.0, index=table.index)
+        inits = dict.fromkeys(str(i) + ("" if float(s) == 1.0 else f" ×{float(s):g}")
+                              for i, s in zip(table["init"], scales))
+        out += f"; init {', '.join(inits)}"
+    return out
 
 
 # --- names the paper uses ------------------------------------------------------------------
@@ -106,7 +113,8 @@ def _diverged(g: pd.DataFrame) -> bool:
 
 
 SETTING_COLUMNS = ("dataset", "dataset_title", "model", "depth", "width", "slope", "channels", "kernel", "patch",
-                   "heads", "head_dim", "optimizer", "lr", "batch_size", "epochs", "warmup_fraction")
+                   "heads", "head_dim", "init", "init_scale", "optimizer", "lr", "batch_size", "epochs",
+                   "warmup_fraction")
 
 
 def _record(c: int, g: pd.DataFrame, row: str, column: str, metric: str, split: str, vals: Sequence[float],
@@ -216,6 +224,10 @@ def cell_titles(agg: pd.DataFrame) -> dict[int, str]:
             parts.append(f"{OPTIMIZER_TITLES.get(f['optimizer'], f['optimizer'])} {float(f['lr']):g}")
         if varies("warmup_fraction") and float(f["warmup_fraction"]) > 0:
             parts.append("W-up")
+        if varies("init"):
+            parts.append(f"init {f['init']}")
+        if varies("init_scale"):
+            parts.append(f"init ×{float(f['init_scale']):g}")
         out[c] = ", ".join(parts) or f"setting {c}"
     return out
 
