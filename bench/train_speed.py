@@ -79,7 +79,7 @@ def benchmark_setting(batch_size: int, epochs: int) -> dict:
     return grid.canonical(dict(
         dataset=DATASET, model="mlp", depth=2, width=512, slope=0.0, optimizer="sgd", lr=0.1,
         momentum=0.9, batch_size=batch_size, epochs=epochs, warmup_fraction=0.0, schedule="constant",
-        weight_decay=0.0, augment=False, seed=0))
+        weight_decay=0.0, augment=False, seed=0, init="torch_default", init_scale=1.0))
 
 
 def matmul_params(setting: dict) -> int:

@@ -16,8 +16,8 @@ from typing import Any
 
 from .artefacts import ARTEFACTS, trained
 
-COMMON_KEYS = ("dataset", "model", "optimizer", "lr", "batch_size", "epochs", "warmup_fraction",
-               "schedule", "weight_decay", "augment", "seed")
+COMMON_KEYS = ("dataset", "model", "init", "init_scale", "optimizer", "lr", "batch_size", "epochs",
+               "warmup_fraction", "schedule", "weight_decay", "augment", "seed")
 MODEL_KEYS = {
     "linear": ("depth", "width"),
     "mlp": ("depth", "width", "slope"),
@@ -26,6 +26,8 @@ MODEL_KEYS = {
     "vit": ("patch", "heads", "head_dim"),
 }
 OPTIMIZER_KEYS = {"sgd": ("momentum",), "adam": ("adam_betas",)}
+# Always floats in the canonical setting (so 1 and 1.0 give one run id).
+FLOAT_KEYS = ("lr", "slope", "weight_decay", "warmup_fraction", "momentum", "init_scale")
 
 
 class GridError(ValueError):
@@ -46,11 +48,11 @@ def canonical(setting: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k in keys:
         v = setting[k]
-        if isinstance(v, float) and v.is_integer() and k not in ("lr", "slope", "weight_decay", "warmup_fraction", "momentum"):
+        if isinstance(v, float) and v.is_integer() and k not in FLOAT_KEYS:
             v = int(v)
         if isinstance(v, (list, tuple)):
             v = [float(x) for x in v]
-        elif k in ("lr", "slope", "weight_decay", "warmup_fraction", "momentum"):
+        elif k in FLOAT_KEYS:
             v = float(v)
         out[k] = v
     return out

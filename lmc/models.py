@@ -3,34 +3,129 @@
 
 The trainer stacks several members' parameters and runs them with `torch.func`
 (see `lmc.train`), so models must be functional: no buffers that change in training
-(no BatchNorm), no in-place state. Initialisation follows the first author's later
-codebase: Kaiming-normal weights (gain for the Leaky-ReLU slope), zero biases.
+(no BatchNorm), no in-place state.
+
+Initialisation is a setting key, `init` (see `initialise`), with `init_scale` a
+multiplier on the initial weight matrices and kernels:
+
+- `torch_default` (config.yaml's default): each layer's own `reset_parameters()`, the
+  bytes PyTorch's nn.Linear / nn.Conv2d give when constructed under the seed (weights
+  kaiming_uniform_(a=sqrt(5)), i.e. U(±1/sqrt(fan_in)); biases U(±1/sqrt(fan_in))).
+  The paper names no scheme, and this is what a PyTorch paper gets without one. The
+  LC-CNN's unshared kernel is no torch layer; it gets the same rule with fan_in = C*k*k
+  (what each hidden unit sees), so it is distributed exactly as its CNN twin's kernel.
+- `kaiming_normal`, `kaiming_uniform`, `xavier_normal`, `xavier_uniform`: weights as
+  torch.nn.init's functions of that name, with the gain of the model's nonlinearity
+  (Leaky-ReLU of the MLP's slope, ReLU for CNN / LC-CNN, 1 for linear nets and the
+  ViT-like model); biases ZERO. `kaiming_normal` gives exactly the bytes of this
+  module's earlier fixed scheme (same draws in the same order), so runs made before
+  `init` existed stay reproducible.
+
+Whatever the scheme: LayerNorm stays (1, 0) and the ViT-like model's class token and
+position embeddings are N(0, 0.02^2); `init_scale` touches neither them nor biases.
+The choice matters for the paper's headline: see config.yaml and docs/reproduction.md.
 """
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 import torch
 from torch import nn
 
 
+# --- Initialisation (one place for every model) --------------------------------------------
+
+INIT_SCHEMES = ("torch_default", "kaiming_normal", "kaiming_uniform", "xavier_normal", "xavier_uniform")
+
+
+class WeightLayer(NamedTuple):
+    """One weight matrix or kernel to initialise, with its bias and fans.
+
+    `custom`: not a torch layer (no `reset_parameters()` of its own), so `torch_default`
+    draws it here with the nn.Linear / nn.Conv2d rule; torch layers reset themselves when
+    constructed, and `torch_default` leaves those bytes as they are."""
+    weight: torch.Tensor
+    bias: torch.Tensor | None
+    fan_in: int
+    fan_out: int
+    gain: float
+    custom: bool = False
+
+
+def linear_layer(layer: nn.Linear | nn.Conv2d, gain: float) -> WeightLayer:
+    """A torch layer's entry, with torch.nn.init's fans (Conv2d: channels x kernel area)."""
+    receptive = math.prod(layer.weight.shape[2:])
+    return WeightLayer(layer.weight, layer.bias, layer.weight.shape[1] * receptive,
+                       layer.weight.shape[0] * receptive, gain)
+
+
+def _torch_reset(t: WeightLayer) -> None:
+    """nn.Linear / nn.Conv2d's reset_parameters() with explicit fans: weight
+    kaiming_uniform_(a=sqrt(5)) (bound computed as torch computes it), then the bias
+    U(±1/sqrt(fan_in))."""
+    bound = math.sqrt(3.0) * (nn.init.calculate_gain("leaky_relu", math.sqrt(5)) / math.sqrt(t.fan_in))
+    t.weight.uniform_(-bound, bound)
+    if t.bias is not None:
+        b = 1 / math.sqrt(t.fan_in) if t.fan_in > 0 else 0
+        t.bias.uniform_(-b, b)
+
+
+def initialise(layers: Sequence[WeightLayer], scheme: str, scale: float = 1.0) -> None:
+    """Initialise `layers` in order by `scheme` (one of INIT_SCHEMES, see the module
+    docstring): for each layer its weight, then its bias (zeroed, except under
+    `torch_default`); then multiply every weight (never a bias) by `scale`. The model
+    constructors call it last on their weight layers, and take `init` / `init_scale`
+    keyword arguments (defaults: config.yaml's); `build_model` always passes the setting's.
+
+    The formulas are torch.nn.init's, written with explicit fans (the LC-CNN's weight
+    [positions, channels, C*k*k] would otherwise be read as fan-in channels*C*k*k):
+    kaiming std = gain/sqrt(fan_in), xavier std = gain*sqrt(2/(fan_in+fan_out)); uniform
+    bounds sqrt(3) std. Each expression is torch's own, so the draws are bit-identical to
+    torch.nn.init.<scheme>_ on a layer with those fans. Harmless on the meta device."""
+    if scheme not in INIT_SCHEMES:
+        raise ValueError(f"unknown init scheme {scheme!r}; known: {', '.join(INIT_SCHEMES)}")
+    if not (isinstance(scale, (int, float)) and math.isfinite(scale) and scale > 0):
+        raise ValueError(f"init_scale must be a positive number, got {scale!r}")
+    with torch.no_grad():
+        for t in layers:
+            if scheme == "torch_default":
+                if t.custom:
+                    _torch_reset(t)
+                continue
+            if scheme.startswith("kaiming"):
+                std = t.gain / math.sqrt(t.fan_in)
+            else:
+                std = t.gain * math.sqrt(2.0 / float(t.fan_in + t.fan_out))
+            if scheme.endswith("normal"):
+                t.weight.normal_(0, std)
+            else:
+                bound = math.sqrt(3.0) * std
+                t.weight.uniform_(-bound, bound)
+            if t.bias is not None:
+                t.bias.zero_()
+        if scale != 1.0:
+            for t in layers:
+                t.weight.mul_(scale)
+
+
 class MLP(nn.Module):
     """L weight layers (L-1 hidden layers of `width`) with Leaky-ReLU of negative slope
     `slope` (0 = ReLU, 1 = identity, i.e. a deep linear network); depth 1 is
-    logistic regression."""
+    logistic regression. Every layer, the classifier included, is initialised with the
+    gain of Leaky-ReLU(slope) (1 for a linear net) by `init` (module docstring)."""
 
-    def __init__(self, in_features: int, classes: int, depth: int, width: int, slope: float):
+    def __init__(self, in_features: int, classes: int, depth: int, width: int, slope: float, *,
+                 init: str = "torch_default", init_scale: float = 1.0):
         super().__init__()
         if depth < 1:
             raise ValueError(f"depth must be >= 1, got {depth}")
         sizes = [in_features] + [width] * (depth - 1) + [classes]
         self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
         self.slope = float(slope)
-        for layer in self.layers:
-            nn.init.kaiming_normal_(layer.weight, a=self.slope, nonlinearity="leaky_relu")
-            nn.init.zeros_(layer.bias)
+        gain = nn.init.calculate_gain("leaky_relu", self.slope)
+        initialise([linear_layer(layer, gain) for layer in self.layers], init, init_scale)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x.flatten(1)
@@ -42,20 +137,22 @@ class MLP(nn.Module):
 
 
 def build_model(setting: Mapping[str, Any], in_shape: tuple[int, int, int], classes: int) -> nn.Module:
-    """The network a setting describes (its `model` key picks the architecture)."""
+    """The network a setting describes (its `model` key picks the architecture, `init`
+    and `init_scale` its initialisation)."""
     kind = setting["model"]
     in_features = in_shape[0] * in_shape[1] * in_shape[2]
+    init = {"init": setting["init"], "init_scale": float(setting["init_scale"])}
     if kind == "linear":
-        return MLP(in_features, classes, setting["depth"], setting["width"], slope=1.0)
+        return MLP(in_features, classes, setting["depth"], setting["width"], slope=1.0, **init)
     if kind == "mlp":
-        return MLP(in_features, classes, setting["depth"], setting["width"], setting["slope"])
+        return MLP(in_features, classes, setting["depth"], setting["width"], setting["slope"], **init)
     builder = _EXTRA_MODELS.get(kind)
     if builder is None:
         raise ValueError(f"unknown model {kind!r}; known: {', '.join(sorted(['linear', 'mlp', *_EXTRA_MODELS]))}")
-    return builder(setting, in_shape, classes)
+    return builder(setting, in_shape, classes, **init)
 
 
-# name -> builder(setting, in_shape, classes); filled by the architectures below.
+# name -> builder(setting, in_shape, classes, init=, init_scale=); filled by the architectures below.
 _EXTRA_MODELS: dict[str, Any] = {}
 
 
@@ -91,12 +188,6 @@ def _patches(x: torch.Tensor, k: int) -> torch.Tensor:
     return x.reshape(b, gh * gw, c * k * k)
 
 
-def _kaiming_normal(t: torch.Tensor, fan_in: int, gain: float) -> None:
-    # Explicit fan-in: torch's own rule would read the LC weight's position axis as fan-out.
-    with torch.no_grad():
-        t.normal_(0.0, gain / math.sqrt(fan_in))
-
-
 def toeplitz_width(in_shape: tuple[int, int, int], channels: int, kernel: int) -> int:
     """Hidden width of the MLP twin of a CNN / LC-CNN: one unit per output activation,
     channels * H' * W' (Appendix D's Toeplitz embedding)."""
@@ -106,17 +197,18 @@ def toeplitz_width(in_shape: tuple[int, int, int], channels: int, kernel: int) -
 
 class CNN(nn.Module):
     """2-layer CNN: Conv2d(C, channels, kernel, stride=kernel, padding=0) -> ReLU ->
-    flatten -> Linear(channels*H'*W', classes). Kaiming-normal (ReLU gain), zero biases.
-    CIFAR-10, 128 channels, kernel 4: 6,272 + 81,930 = 88,202 parameters (paper: 0.09M)."""
+    flatten -> Linear(channels*H'*W', classes). Initialised by `init` with the ReLU gain
+    (module docstring). CIFAR-10, 128 channels, kernel 4: 6,272 + 81,930 = 88,202
+    parameters (paper: 0.09M)."""
 
-    def __init__(self, in_shape: tuple[int, int, int], classes: int, channels: int, kernel: int):
+    def __init__(self, in_shape: tuple[int, int, int], classes: int, channels: int, kernel: int, *,
+                 init: str = "torch_default", init_scale: float = 1.0):
         super().__init__()
         gh, gw = _grid(in_shape, kernel)
         self.conv = nn.Conv2d(in_shape[0], channels, kernel, stride=kernel, padding=0)
         self.classifier = nn.Linear(channels * gh * gw, classes)
-        for layer in (self.conv, self.classifier):
-            nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
-            nn.init.zeros_(layer.bias)
+        gain = nn.init.calculate_gain("relu")
+        initialise([linear_layer(self.conv, gain), linear_layer(self.classifier, gain)], init, init_scale)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(nn.functional.relu(self.conv(x)).flatten(1))
@@ -127,11 +219,17 @@ class LocallyConnected(nn.Module):
     padding), but an unshared kernel and bias per output position.
 
     weight: [H'*W', channels, C*k*k] (position, output channel, patch in Conv2d order);
-    bias: [channels, H'*W'] (one per hidden unit). Kaiming-normal with fan-in C*k*k (what
-    each hidden unit sees), zero biases. CIFAR-10, 128 channels, kernel 4: 401,408 +
-    81,930 = 483,338 parameters (paper: 0.48M)."""
+    bias: [channels, H'*W'] (one per hidden unit). Initialised by `init` with the ReLU
+    gain and the fans of the twin CNN's Conv2d kernel (fan-in C*k*k, what each hidden unit
+    sees; fan-out channels*k*k, torch's rule for that kernel), so under every scheme each
+    unshared kernel is distributed as the CNN's shared one. `torch_default` draws the
+    weight and then the bias as nn.Conv2d's reset_parameters() would (weight
+    kaiming_uniform_(a=sqrt(5)) semantics, bias U(±1/sqrt(C*k*k))), after the classifier
+    has reset itself on construction. CIFAR-10, 128 channels, kernel 4: 401,408 + 81,930 =
+    483,338 parameters (paper: 0.48M)."""
 
-    def __init__(self, in_shape: tuple[int, int, int], classes: int, channels: int, kernel: int):
+    def __init__(self, in_shape: tuple[int, int, int], classes: int, channels: int, kernel: int, *,
+                 init: str = "torch_default", init_scale: float = 1.0):
         super().__init__()
         gh, gw = _grid(in_shape, kernel)
         fan_in = in_shape[0] * kernel * kernel
@@ -139,9 +237,9 @@ class LocallyConnected(nn.Module):
         self.weight = nn.Parameter(torch.empty(gh * gw, channels, fan_in))
         self.bias = nn.Parameter(torch.zeros(channels, gh * gw))
         self.classifier = nn.Linear(channels * gh * gw, classes)
-        _kaiming_normal(self.weight, fan_in, math.sqrt(2.0))
-        nn.init.kaiming_normal_(self.classifier.weight, nonlinearity="relu")
-        nn.init.zeros_(self.classifier.bias)
+        gain = nn.init.calculate_gain("relu")
+        local = WeightLayer(self.weight, self.bias, fan_in, channels * kernel * kernel, gain, custom=True)
+        initialise([local, linear_layer(self.classifier, gain)], init, init_scale)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # One small matmul per position, batched over positions: [B,P,I] x [P,O,I] -> [B,O,P].
@@ -172,11 +270,14 @@ class AttentionViT(nn.Module):
     2-layer MLP part of hidden width 576 (2*384*576 = 442,368), so the paper's count
     probably includes parts its text says were removed; we follow the text.
 
-    Initialisation: Kaiming-normal with gain 1 (no ReLU follows these layers) for every
-    weight matrix, zero biases, LayerNorm (1, 0), class token and positions N(0, 0.02^2)
-    (the ViT convention)."""
+    Initialisation: the four weight matrices (patch embedding, qkv, output projection,
+    classifier) and their biases by `init` with gain 1 (no ReLU follows these layers;
+    module docstring); whatever the scheme, LayerNorm (1, 0) and class token and
+    positions N(0, 0.02^2) (the ViT convention), drawn after the matrices. `init_scale`
+    multiplies the four weight matrices only."""
 
-    def __init__(self, in_shape: tuple[int, int, int], classes: int, patch: int, heads: int, head_dim: int):
+    def __init__(self, in_shape: tuple[int, int, int], classes: int, patch: int, heads: int, head_dim: int, *,
+                 init: str = "torch_default", init_scale: float = 1.0):
         super().__init__()
         gh, gw = _grid(in_shape, patch)
         dim = heads * head_dim
@@ -189,9 +290,8 @@ class AttentionViT(nn.Module):
         self.proj = nn.Linear(dim, dim)
         self.norm_out = nn.LayerNorm(dim)
         self.head = nn.Linear(dim, classes)
-        for layer in (self.embed, self.qkv, self.proj, self.head):
-            nn.init.kaiming_normal_(layer.weight, nonlinearity="linear")
-            nn.init.zeros_(layer.bias)
+        gain = nn.init.calculate_gain("linear")
+        initialise([linear_layer(m, gain) for m in (self.embed, self.qkv, self.proj, self.head)], init, init_scale)
         nn.init.normal_(self.cls_token, std=0.02)
         nn.init.normal_(self.pos, std=0.02)
 
@@ -210,9 +310,10 @@ class AttentionViT(nn.Module):
 
 
 _EXTRA_MODELS.update({
-    "cnn": lambda s, shape, classes: CNN(shape, classes, s["channels"], s["kernel"]),
-    "lcn": lambda s, shape, classes: LocallyConnected(shape, classes, s["channels"], s["kernel"]),
-    "vit": lambda s, shape, classes: AttentionViT(shape, classes, s["patch"], s["heads"], s["head_dim"]),
+    "cnn": lambda s, shape, classes, **init: CNN(shape, classes, s["channels"], s["kernel"], **init),
+    "lcn": lambda s, shape, classes, **init: LocallyConnected(shape, classes, s["channels"], s["kernel"], **init),
+    "vit": lambda s, shape, classes, **init: AttentionViT(shape, classes, s["patch"], s["heads"], s["head_dim"],
+                                                          **init),
 })
 
 
@@ -245,7 +346,8 @@ def table3_counts(in_shape: tuple[int, int, int], classes: int, channels: int, k
                   vit_setting: Mapping[str, int] | None = None) -> dict[str, int]:
     """Parameter counts of Table 3 (CNN, LC-CNN, MLP twin) and, given a ViT setting
     (`patch`, `heads`, `head_dim`), of the ViT-like model, counted on the real classes.
-    Built on the meta device, so the 25M-parameter MLP twin allocates nothing."""
+    Built on the meta device, so the 25M-parameter MLP twin allocates nothing (and its
+    initialisation, whatever the scheme, draws nothing)."""
     with torch.device("meta"):
         models: dict[str, nn.Module] = {
             "cnn": CNN(in_shape, classes, channels, kernel),

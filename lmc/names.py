@@ -127,5 +127,9 @@ def cell_titles(agg: pd.DataFrame) -> dict[int, str]:
             parts.append(f"{optimizer_title(f['optimizer'])} {float(f['lr']):g}")
         if varies("warmup_fraction") and float(f["warmup_fraction"]) > 0:
             parts.append("W-up")
+        if varies("init"):
+            parts.append(f"init {f['init']}")
+        if varies("init_scale"):
+            parts.append(f"init ×{float(f['init_scale']):g}")
         out[c] = ", ".join(parts) or f"setting {c}"
     return out

@@ -55,9 +55,15 @@ def endpoint_accuracies(g: pd.DataFrame) -> list[float]:
 
 
 def provenance(agg: pd.DataFrame) -> str:
-    """'Fashion-MNIST; 3 pair(s) per setting; 10 epochs': what the numbers stand on."""
+    """'Fashion-MNIST; 3 pair(s) per setting; 10 epochs; init torch_default': what the
+    numbers stand on (the initialisation too: it moves the barriers)."""
     datasets = ", ".join(dict.fromkeys(agg["dataset_title"]))
     pairs = agg.groupby("cell")["pair"].nunique()
     epochs = sorted(set(int(e) for e in agg["epochs"]))
     p = f"{pairs.min()}" if pairs.min() == pairs.max() else f"{pairs.min()}-{pairs.max()}"
-    return f"{datasets}; {p} pair(s) per setting; {', '.join(str(x) for x in epochs)} epochs"
+    out = f"{datasets}; {p} pair(s) per setting; {', '.join(str(x) for x in epochs)} epochs"
+    if "init" in agg.columns:
+        scales = agg["init_scale"] if "init_scale" in agg.columns else pd.Series(1.0, index=agg.index)
+        inits = dict.fromkeys(f"{i}{'' if float(s) == 1.0 else f' ×{float(s):g}'}" for i, s in zip(agg["init"], scales))
+        out += f"; init {', '.join(inits)}"
+    return out

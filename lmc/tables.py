@@ -56,7 +56,8 @@ NORMALISED_NOTE = ("Normalised barrier B̄ = B / ½(Acc_test(A)+Acc_test(B)) (Eq
 PAIRS_NOTE = "Mean ± std over pairs; each pair is two networks from one initialisation trained with different data orders."
 
 SETTING_COLUMNS = ("dataset", "dataset_title", "model", "depth", "width", "slope", "channels", "kernel", "patch",
-                   "heads", "head_dim", "optimizer", "lr", "batch_size", "epochs", "warmup_fraction")
+                   "heads", "head_dim", "init", "init_scale", "optimizer", "lr", "batch_size", "epochs",
+                   "warmup_fraction")
 
 
 # --- cells and their numbers -----------------------------------------------------------------

@@ -31,7 +31,7 @@ SMALL = {"cnn": {"channels": 6, "kernel": 4}, "lcn": {"channels": 6, "kernel": 4
 
 
 def _build(kind: str, params: dict, shape, classes: int = 10) -> nn.Module:
-    return build_model({"model": kind, **params}, shape, classes)
+    return build_model({"model": kind, "init": "torch_default", "init_scale": 1.0, **params}, shape, classes)
 
 
 @pytest.mark.parametrize("shape", [MNIST, CIFAR])
@@ -167,7 +167,8 @@ def test_stacked_members_match_individual_runs(kind):
 def _setting(kind: str) -> dict:
     return grid.canonical({"dataset": "mnist", "model": kind, "optimizer": "sgd", "lr": 0.01, "momentum": 0.9,
                            "batch_size": 16, "epochs": 1, "warmup_fraction": 0.0, "schedule": "constant",
-                           "weight_decay": 0.0, "augment": False, "seed": 0, **SMALL[kind]})
+                           "weight_decay": 0.0, "augment": False, "seed": 0, "init": "torch_default",
+                           "init_scale": 1.0, **SMALL[kind]})
 
 
 @pytest.mark.parametrize("kind", ["cnn", "lcn", "vit"])

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from lmc import artefacts, datasets, grid, plots, tables
-from lmc.models import build_model
+from lmc.models import INIT_SCHEMES, build_model
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = yaml.safe_load((ROOT / "config" / "schema.yaml").read_text())
@@ -18,13 +18,14 @@ def test_schema_names_equal_registries():
     assert defs["dataset_name"]["enum"] == list(datasets.DATASETS)
     assert defs["model_name"]["enum"] == list(grid.MODEL_KEYS)
     assert defs["optimizer_name"]["enum"] == list(grid.OPTIMIZER_KEYS)
+    assert defs["init_name"]["enum"] == list(INIT_SCHEMES)
     assert SCHEMA["properties"]["artefacts"]["propertyNames"]["enum"] == list(artefacts.ARTEFACTS)
 
 
 def test_schema_names_each_list_once():
     """The schema refers to its name lists instead of repeating them."""
     text = (ROOT / "config" / "schema.yaml").read_text()
-    for names in (datasets.DATASETS, grid.MODEL_KEYS, grid.OPTIMIZER_KEYS):
+    for names in (datasets.DATASETS, grid.MODEL_KEYS, grid.OPTIMIZER_KEYS, INIT_SCHEMES):
         assert text.count(f"[{', '.join(names)}]") == 1
 
 
@@ -39,6 +40,6 @@ def test_every_artefact_can_be_rendered():
 
 def test_every_model_name_builds():
     setting = {"depth": 2, "width": 4, "slope": 0.0, "channels": 2, "kernel": 4, "patch": 4, "heads": 1,
-               "head_dim": 2}
+               "head_dim": 2, "init": "torch_default", "init_scale": 1.0}
     for model in grid.MODEL_KEYS:
         assert build_model({**setting, "model": model}, (1, 28, 28), 10) is not None

@@ -15,7 +15,8 @@ from lmc.models import build_model
 def setting(**kw):
     base = dict(dataset="mnist", model="mlp", depth=2, width=32, slope=0.0, optimizer="sgd", lr=0.05,
                 momentum=0.9, adam_betas=[0.9, 0.999], batch_size=64, epochs=2, warmup_fraction=0.0,
-                schedule="constant", weight_decay=0.0, augment="none", seed=0)
+                schedule="constant", weight_decay=0.0, augment="none", seed=0,
+                init="torch_default", init_scale=1.0)
     base.update(kw)
     return grid.canonical(base)
 

@@ -13,7 +13,8 @@ from lmc import data, grid, train
 def _setting(dataset: str, epochs: int = 3) -> dict:
     return grid.canonical(dict(dataset=dataset, model="mlp", depth=3, width=32, slope=0.1, optimizer="sgd",
                                lr=0.05, momentum=0.9, batch_size=64, epochs=epochs, warmup_fraction=0.2,
-                               schedule="cosine", weight_decay=1e-4, augment=False, seed=0))
+                               schedule="cosine", weight_decay=1e-4, augment=False, seed=0,
+                               init="torch_default", init_scale=1.0))
 
 
 def _fabricated(shape, n: int, seed: int = 0):
