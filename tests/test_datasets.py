@@ -157,7 +157,8 @@ class _Py2Pickler(pickle._Pickler):
 
     def _save_py2_str(self, obj):
         raw = obj.encode("latin1") if isinstance(obj, str) else obj
-        head = pickle.SHORT_BINSTRING + bytes([len(raw)]) if len(raw) < 256 else pickle.BINSTRING + struct.pack("<i", len(raw))
+        head = (pickle.SHORT_BINSTRING + bytes([len(raw)]) if len(raw) < 256
+                else pickle.BINSTRING + struct.pack("<i", len(raw)))
         self.write(head + raw)
         self.memoize(obj)
 

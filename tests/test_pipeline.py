@@ -90,12 +90,16 @@ def test_full_paper_config_dry_runs():
 
 
 BAD_CONFIGS = {
-    "misspelt key": ({"defaults": {"lerning_rate": 0.1}}, "config error at defaults.lerning_rate: unknown key"),
+    "misspelt key": ({"defaults": {"lerning_rate": 0.1}},
+                     "config error at defaults.lerning_rate: unknown key"),
     "wrong type": ({"pairs": "three"}, "config error at pairs: 'three' is not of type 'integer'"),
-    "unknown dataset": ({"defaults": {"dataset": "imagenet"}}, "config error at defaults.dataset: 'imagenet' is not one of"),
-    "unknown model": ({"artefacts": {"table2": {"base": {"model": "resnet"}}}}, "config error at artefacts.table2.base.model"),
+    "unknown dataset": ({"defaults": {"dataset": "imagenet"}},
+                        "config error at defaults.dataset: 'imagenet' is not one of"),
+    "unknown model": ({"artefacts": {"table2": {"base": {"model": "resnet"}}}},
+                      "config error at artefacts.table2.base.model"),
     "missing offline dataset": ({"offline_sources": {"fashion_mnist": "/nonexistent/fmnist"}},
-                                "config error at offline_sources.fashion_mnist: folder /nonexistent/fmnist does not exist"),
+                                "config error at offline_sources.fashion_mnist: "
+                                "folder /nonexistent/fmnist does not exist"),
 }
 
 
