@@ -219,17 +219,22 @@ def load_average() -> list[float] | None:
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--device", default="cpu", help="cpu or cuda[:k] (default cpu)")
-    p.add_argument("--epochs", type=int, default=None, help="epochs per timed run (default 2; 1 with --smoke)")
+    p.add_argument("--epochs", type=int, default=None,
+                   help="epochs per timed run (default 2; 1 with --smoke)")
     p.add_argument("--batch-size", type=int, default=1024)
-    p.add_argument("--repeats", type=int, default=None, help="timed repeats per method (default 3; 1 with --smoke)")
+    p.add_argument("--repeats", type=int, default=None,
+                   help="timed repeats per method (default 3; 1 with --smoke)")
     p.add_argument("--smoke", action="store_true", help="a 4096-sample subset, 1 epoch: runs in seconds")
-    p.add_argument("--samples", type=int, default=None, help="train on the first N samples (default all; 4096 with --smoke)")
+    p.add_argument("--samples", type=int, default=None,
+                   help="train on the first N samples (default all; 4096 with --smoke)")
     p.add_argument("--statistic", choices=["best", "median"], default="best",
                    help="which statistic of the repeats the ratios use (default best: on a shared machine "
                         "other processes only ever add time)")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: the machine's cores)")
-    p.add_argument("--textbook-workers", type=int, default=0, help="DataLoader num_workers of the textbook loop")
-    p.add_argument("--no-ffcv", action="store_true", help="skip the FFCV path (ratio (b)); automatic if ffcv is missing")
+    p.add_argument("--textbook-workers", type=int, default=0,
+                   help="DataLoader num_workers of the textbook loop")
+    p.add_argument("--no-ffcv", action="store_true",
+                   help="skip the FFCV path (ratio (b)); automatic if ffcv is missing")
     p.add_argument("--no-multi", action="store_true", help="skip the 3-pair (6-member) measurement")
     p.add_argument("--data-root", default="resources/datasets", help="torchvision-layout dataset root")
     p.add_argument("--source", default=DEFAULT_SOURCE, help="folder with the Fashion-MNIST idx .gz files")
@@ -255,7 +260,8 @@ def prepare(args) -> tuple[data.Split, data.Split, np.ndarray, np.ndarray]:
         x, y = x[:args.samples], y[:args.samples]
     device = torch.device(args.device)
     tr = data.Split(torch.from_numpy(x).to(device), torch.from_numpy(y).to(device))
-    te = data.Split(torch.from_numpy(tx[:TEST_SUBSET]).to(device), torch.from_numpy(ty[:TEST_SUBSET]).to(device))
+    te = data.Split(torch.from_numpy(tx[:TEST_SUBSET]).to(device),
+                    torch.from_numpy(ty[:TEST_SUBSET]).to(device))
     return tr, te, x, y
 
 
@@ -299,7 +305,8 @@ def main(argv=None) -> dict:
     n = len(tr)
     use_ffcv = not args.no_ffcv and ffcv_available()
     if not use_ffcv:
-        print("[bench] FFCV not used (--no-ffcv or ffcv not importable): ratio (b) is not measured", file=sys.stderr)
+        print("[bench] FFCV not used (--no-ffcv or ffcv not importable): ratio (b) is not measured",
+              file=sys.stderr)
     beton = beton_for(args, x_np, y_np) if use_ffcv else None
     torch.set_num_threads(threads)                      # writing a .beton imports ffcv too
     setting = benchmark_setting(args.batch_size, args.epochs)
@@ -317,7 +324,8 @@ def main(argv=None) -> dict:
     mm_start = matmul_flops(device, mm_sizes, mm_reps)
 
     # The contenders, each a closure returning (training seconds, excluded evaluation seconds).
-    loader, n_tb = textbook_loader(args.data_root, args.samples, args.batch_size, args.textbook_workers, device)
+    loader, n_tb = textbook_loader(args.data_root, args.samples, args.batch_size, args.textbook_workers,
+                                   device)
     assert n_tb == n
     contenders = {"textbook": (1, lambda: (run_textbook(loader, E, device), 0.0),
                                lambda: run_textbook(loader, 1, device, max_steps=3))}
@@ -327,7 +335,8 @@ def main(argv=None) -> dict:
     if use_ffcv:
         contenders["ffcv_m1"] = (1, lambda: run_trainer(setting, init, 1, tr, te, device, data_path="ffcv",
                                                         beton=beton),
-                                 lambda: run_trainer(warm_setting, init, 1, tr, te, device, data_path="ffcv", beton=beton))
+                                 lambda: run_trainer(warm_setting, init, 1, tr, te, device, data_path="ffcv",
+                                                     beton=beton))
 
     # FFCV resets torch's thread count (see lmc.data.keep_torch_threads); every contender
     # starts from the same setting, and a contender that leaves it changed is reported.
@@ -387,21 +396,24 @@ def main(argv=None) -> dict:
     foreign = None
     if cpu_before and cpu_after:
         other = max(0.0, (cpu_after[0] - cpu_before[0]) - (cpu_after[1] - cpu_before[1]))
-        foreign = {"other_processes_cpu_s": other, "wall_s": wall, "share_of_machine": other / (wall * cores())}
+        foreign = {"other_processes_cpu_s": other, "wall_s": wall,
+                   "share_of_machine": other / (wall * cores())}
     results.update({
         "foreign_cpu": foreign,
         "ceilings": ceilings,
         "date": datetime.date.today().isoformat(),
-        "device": {"type": device.type, "name": torch.cuda.get_device_name(device) if device.type == "cuda" else cpu_model(),
+        "device": {"type": device.type,
+                   "name": torch.cuda.get_device_name(device) if device.type == "cuda" else cpu_model(),
                    "cores": cores(), "torch_threads": threads},
         "torch": torch.__version__,
         "load_average": {"before": load_before, "after": load_average()},
         "precision": "float32 (TF32 disabled)",
-        "config": {"dataset": DATASET, "train_samples": n, "test_samples_per_epoch_eval": len(te), "epochs": E,
-                   "batch_size": args.batch_size, "repeats": R, "smoke": args.smoke, "statistic": args.statistic,
-                   "textbook_workers": args.textbook_workers},
+        "config": {"dataset": DATASET, "train_samples": n, "test_samples_per_epoch_eval": len(te),
+                   "epochs": E, "batch_size": args.batch_size, "repeats": R, "smoke": args.smoke,
+                   "statistic": args.statistic, "textbook_workers": args.textbook_workers},
         "flops": {"matmul_params": p, "counted_per_sample": flops_per_sample,
-                  "count": "6 x (784*512 + 512*10) weight parameters of the Linear layers per training sample",
+                  "count": "6 x (784*512 + 512*10) weight parameters of the Linear layers "
+                           "per training sample",
                   "achieved_flops": achieved,
                   "executed_gemm_flops_per_sample": executed_gemm_flops_per_sample(setting),
                   "executed_gemm_flops": executed,
@@ -409,7 +421,8 @@ def main(argv=None) -> dict:
                   "matmul_flops_start": {str(k): v for k, v in mm_start.items()},
                   "matmul_flops_end": {str(k): v for k, v in mm_end.items()}},
         "ratios": ratios,
-        "targets": {k: c for k in ratios if ratios[k] is not None and (c := check(device.type, k, ratios[k])) is not None},
+        "targets": {k: c for k in ratios
+                    if ratios[k] is not None and (c := check(device.type, k, ratios[k])) is not None},
     })
     print_report(results)
     if args.json:
@@ -423,9 +436,10 @@ def print_report(res: dict) -> None:
     tb = runs["textbook"]["samples_per_s"]
     print(f"device: {res['device']['name']} ({res['device']['type']}, {res['device']['cores']} cores, "
           f"{res['device']['torch_threads']} torch threads)  torch {res['torch']}  {res['precision']}")
-    print(f"data: Fashion-MNIST train, {c['train_samples']} samples x {c['epochs']} epoch(s), batch {c['batch_size']}; "
-          f"{c['statistic']} of {c['repeats']} interleaved timed run(s) after a warm-up; per-epoch test evaluation "
-          f"({c['test_samples_per_epoch_eval']} samples) timed and excluded")
+    print(f"data: Fashion-MNIST train, {c['train_samples']} samples x {c['epochs']} epoch(s), "
+          f"batch {c['batch_size']}; {c['statistic']} of {c['repeats']} interleaved timed run(s) after a "
+          f"warm-up; per-epoch test evaluation ({c['test_samples_per_epoch_eval']} samples) timed and "
+          f"excluded")
     la, fc = res.get("load_average") or {}, res.get("foreign_cpu")
     if fc is not None:
         print(f"other processes used {fc['share_of_machine']:.1%} of the machine's CPU during the run "
@@ -446,14 +460,19 @@ def print_report(res: dict) -> None:
         print(f"{label:<52} {r['best_s'] / c['epochs']:>9.3f} {r['median_s'] / c['epochs']:>11.3f} "
               f"{r['samples_per_s']:>11.0f} {r['samples_per_s'] / tb:>10.2f}")
     print()
-    print("matmul fp32: " + ", ".join(f"{k}^2 {v / 1e9:.1f} GFLOP/s" for k, v in fl["matmul_flops_by_size"].items())
+    print("matmul fp32: "
+          + ", ".join(f"{k}^2 {v / 1e9:.1f} GFLOP/s" for k, v in fl["matmul_flops_by_size"].items())
           + f" (best of reps, before and after the runs; peak {fl['matmul_peak_flops'] / 1e9:.1f})")
-    print(f"trainer FLOP/s: 6 x {fl['matmul_params']} matmul weights x samples/s = {fl['achieved_flops'] / 1e9:.1f} GFLOP/s "
+    print(f"trainer FLOP/s: 6 x {fl['matmul_params']} matmul weights x samples/s = "
+          f"{fl['achieved_flops'] / 1e9:.1f} GFLOP/s "
           f"(GEMM FLOPs actually executed, {fl['executed_gemm_flops_per_sample']}/sample: "
-          f"{fl['executed_gemm_flops'] / 1e9:.1f} GFLOP/s = {fl['executed_gemm_flops'] / fl['matmul_peak_flops']:.0%} of matmul)")
+          f"{fl['executed_gemm_flops'] / 1e9:.1f} GFLOP/s = "
+          f"{fl['executed_gemm_flops'] / fl['matmul_peak_flops']:.0%} of matmul)")
     ce = res["ceilings"]
-    print(f"GEMM-bound ceiling (executed GEMM FLOPs at the matmul peak, nothing else): {ce['ideal_epoch_s']:.3f} s/epoch, "
-          f"i.e. at most {ce['trainer_vs_textbook']:.2f}x textbook; the trainer takes {ce['trainer_epoch_over_ideal']:.2f}x that")
+    print(f"GEMM-bound ceiling (executed GEMM FLOPs at the matmul peak, nothing else): "
+          f"{ce['ideal_epoch_s']:.3f} s/epoch, "
+          f"i.e. at most {ce['trainer_vs_textbook']:.2f}x textbook; "
+          f"the trainer takes {ce['trainer_epoch_over_ideal']:.2f}x that")
     print()
     descr = {"trainer_vs_textbook": "(a) trainer / textbook samples/s",
              "trainer_vs_ffcv": "(b) trainer resident / trainer ffcv samples/s",

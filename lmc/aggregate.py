@@ -61,4 +61,5 @@ def paths(files: Sequence[PairFiles]) -> pd.DataFrame:
         p.insert(0, "label", f.label)
         p.insert(0, "cell", f.cell)
         frames.append(p)
-    return pd.concat(frames).sort_values(["cell", "pair", "split", "alpha"], kind="stable").reset_index(drop=True)
+    return (pd.concat(frames).sort_values(["cell", "pair", "split", "alpha"], kind="stable")
+            .reset_index(drop=True))

@@ -17,7 +17,8 @@ def describe_schema_error(config: Mapping[str, Any], schema_path: str | os.PathL
     of the schema violations with jsonschema's own `best_match`."""
     with open(schema_path) as f:
         schema = yaml.safe_load(f)
-    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(dict(config)))
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(schema).iter_errors(dict(config)))
     if error is None:
         return f"config error (see {schema_path})"
     while error.context:            # oneOf/anyOf: descend to the branch that got furthest
@@ -33,7 +34,8 @@ def describe_schema_error(config: Mapping[str, Any], schema_path: str | os.PathL
     if len(message) > 300:
         message = message[:300] + "…"
     key = ".".join(path) or "(top level)"
-    return f"config error at {key}: {message} (fix it in config.yaml or the --configfile preset; schema: {schema_path})"
+    return (f"config error at {key}: {message} "
+            f"(fix it in config.yaml or the --configfile preset; schema: {schema_path})")
 
 
 def check_offline_sources(config: Mapping[str, Any]) -> list[str]:
@@ -41,7 +43,8 @@ def check_offline_sources(config: Mapping[str, Any]) -> list[str]:
     problems = []
     for name, folder in config.get("offline_sources", {}).items():
         if not os.path.isdir(folder):
-            hint = f"apt-get install dataset-{name.replace('_', '-')}" if "mnist" in name else "copy the files there"
-            problems.append(f"config error at offline_sources.{name}: folder {folder} does not exist ({hint}, "
-                            f"or remove the key to download instead)")
+            hint = (f"apt-get install dataset-{name.replace('_', '-')}" if "mnist" in name
+                    else "copy the files there")
+            problems.append(f"config error at offline_sources.{name}: folder {folder} does not exist "
+                            f"({hint}, or remove the key to download instead)")
     return problems

@@ -118,7 +118,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     table = cost_table(load(args.configs))
     with pd.option_context("display.float_format", "{:,.3g}".format, "display.width", 120):
         print(table.to_string(index=False))
-    print(f"\nassumed: {ASSUMED_FLOPS / 1e12:.0f} TFLOP/s sustained, {STEP_OVERHEAD_S * 1e3:.0f} ms per step of a pair")
+    print(f"\nassumed: {ASSUMED_FLOPS / 1e12:.0f} TFLOP/s sustained, "
+          f"{STEP_OVERHEAD_S * 1e3:.0f} ms per step of a pair")
 
 
 if __name__ == "__main__":

@@ -85,7 +85,8 @@ def _read_idx(path: Path, origin: Path | None = None) -> np.ndarray:
     origin = origin or path
     data = path.read_bytes()
     if len(data) < 8 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
-        raise DatasetError(f"{origin}: not an unsigned-byte idx file (bad magic number); replace it with the dataset's original file")
+        raise DatasetError(f"{origin}: not an unsigned-byte idx file (bad magic number); "
+                           f"replace it with the dataset's original file")
     ndim = data[3]
     dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
     offset = 4 + 4 * ndim
@@ -101,12 +102,14 @@ def import_local(name: str, source: str | os.PathLike, root: str | os.PathLike) 
     counts, label range, and content hash where the real files' hash is known."""
     meta = info(name)
     if not meta.torchvision or "MNIST" not in meta.torchvision:
-        raise DatasetError(f"offline import reads MNIST-family idx files; for {name!r} put its original archive "
-                           f"in {root} instead (the download step checks its md5 and then needs no network)")
+        raise DatasetError(f"offline import reads MNIST-family idx files; for {name!r} put its original "
+                           f"archive in {root} instead (the download step checks its md5 and then needs "
+                           f"no network)")
     source = Path(source)
     if not source.is_dir():
         raise DatasetError(f"offline source folder {source} for {name!r} does not exist "
-                           f"(on Debian: apt-get install dataset-{name.replace('_', '-')}; or fix config key offline_sources.{name})")
+                           f"(on Debian: apt-get install dataset-{name.replace('_', '-')}; "
+                           f"or fix config key offline_sources.{name})")
     raw = Path(root) / meta.torchvision / "raw"
     raw.mkdir(parents=True, exist_ok=True)
     expected = {"train": meta.n_train, "test": meta.n_test}
@@ -116,18 +119,19 @@ def import_local(name: str, source: str | os.PathLike, root: str | os.PathLike) 
             candidates = [source / (fname + ".gz"), source / fname]
             found = next((c for c in candidates if c.exists()), None)
             if found is None:
-                raise DatasetError(f"offline source {source} lacks {fname}.gz (or {fname}) for dataset {name!r}; "
-                                   f"add it or fix config key offline_sources.{name}")
+                raise DatasetError(f"offline source {source} lacks {fname}.gz (or {fname}) "
+                                   f"for dataset {name!r}; add it or fix config key offline_sources.{name}")
             arrays.append(_import_idx(found, raw / fname, KNOWN_IDX_SHA256.get(name, {}).get(fname), meta))
             origins.append(found)
         (images, labels), (img_file, lbl_file) = arrays, origins
         n = expected[split] if name in KNOWN_IDX_SHA256 else len(labels)
         if images.shape[1:] != meta.shape[1:] or len(images) != len(labels) or len(labels) != n:
-            raise DatasetError(f"{img_file}: {split} split has images {images.shape} and {len(labels)} labels in "
-                               f"{lbl_file.name}; expected {n} images of {meta.shape[1:]}; supply the matching original files")
+            raise DatasetError(f"{img_file}: {split} split has images {images.shape} and {len(labels)} "
+                               f"labels in {lbl_file.name}; expected {n} images of {meta.shape[1:]}; "
+                               f"supply the matching original files")
         if len(labels) and labels.max() >= meta.classes:
-            raise DatasetError(f"{lbl_file}: labels reach {labels.max()}, but {meta.title} has {meta.classes} classes; "
-                               f"the file is corrupt or from another dataset")
+            raise DatasetError(f"{lbl_file}: labels reach {labels.max()}, but {meta.title} has "
+                               f"{meta.classes} classes; the file is corrupt or from another dataset")
 
 
 def _import_idx(found: Path, dest: Path, sha256: str | None, meta: DatasetInfo) -> np.ndarray:
@@ -164,12 +168,14 @@ def prepare(name: str, root: str | os.PathLike, source: str | os.PathLike | None
         images[split], labels[split] = x, y
     manifest = {
         "dataset": name,
-        "source": str(source) if source else _own_module(name).URL if not meta.torchvision else "torchvision download",
+        "source": (str(source) if source
+                   else _own_module(name).URL if not meta.torchvision else "torchvision download"),
         "shape": list(meta.shape),
         "classes": meta.classes,
         "counts": {s: int(len(labels[s])) for s in SPLITS},
         "sha256": {s: hashlib.sha256(np.ascontiguousarray(images[s]).tobytes()
-                                     + np.ascontiguousarray(labels[s]).tobytes()).hexdigest() for s in SPLITS},
+                                     + np.ascontiguousarray(labels[s]).tobytes()).hexdigest()
+                   for s in SPLITS},
     }
     log.info("dataset %s ready: %s", name, json.dumps(manifest["counts"]))
     return manifest
@@ -187,7 +193,8 @@ def load_split(name: str, root: str | os.PathLike, split: str) -> tuple[np.ndarr
     try:
         ds = cls(str(root), train=(split == "train"), download=False)
     except RuntimeError as e:
-        raise DatasetError(f"{name} {split} split not found under {root} ({e}); run the download rule first") from None
+        raise DatasetError(f"{name} {split} split not found under {root} ({e}); "
+                           f"run the download rule first") from None
     data = ds.data.numpy() if isinstance(ds.data, torch.Tensor) else np.asarray(ds.data)
     if data.ndim == 3:                      # MNIST family: N, H, W
         data = data[:, None]

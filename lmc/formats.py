@@ -18,10 +18,11 @@ def to_markdown(t: Table) -> str:
 
 def _tex_escape(s: str) -> str:
     s = s.replace("\\", r"\textbackslash{}")
-    for a, b in (("%", r"\%"), ("&", r"\&"), ("_", r"\_"), ("#", r"\#"), ("±", r"$\pm$"), ("↑", r"$\uparrow$"),
-                 ("↓", r"$\downarrow$"), ("α", r"$\alpha$"), ("Θ", r"$\Theta$"), ("½", r"$\frac{1}{2}$"),
-                 ("−", "-"), ("…", r"\dots{}"), ("∈", r"$\in$"), ("*", r"$\ast$"), ("→", r"$\to$"),
-                 ("≈", r"$\approx$"), ("·", r"$\cdot$"), ("B̄", r"$\bar{B}$"), ("–", "--"), ("`", ""), ("×", r"$\times$")):
+    for a, b in (("%", r"\%"), ("&", r"\&"), ("_", r"\_"), ("#", r"\#"), ("±", r"$\pm$"),
+                 ("↑", r"$\uparrow$"), ("↓", r"$\downarrow$"), ("α", r"$\alpha$"), ("Θ", r"$\Theta$"),
+                 ("½", r"$\frac{1}{2}$"), ("−", "-"), ("…", r"\dots{}"), ("∈", r"$\in$"), ("*", r"$\ast$"),
+                 ("→", r"$\to$"), ("≈", r"$\approx$"), ("·", r"$\cdot$"), ("B̄", r"$\bar{B}$"), ("–", "--"),
+                 ("`", ""), ("×", r"$\times$")):
         s = s.replace(a, b)
     return s
 
@@ -53,7 +54,8 @@ def to_html(t: Table) -> str:
     """A standalone HTML page of the table (what the Snakemake report shows inline)."""
     e = html.escape
     head = "".join(f"<th>{e(h)}</th>" for h in t.header)
-    body = "".join("<tr>" + f"<th>{e(r[0])}</th>" + "".join(f"<td>{e(c)}</td>" for c in r[1:]) + "</tr>" for r in t.rows)
+    body = "".join("<tr>" + f"<th>{e(r[0])}</th>" + "".join(f"<td>{e(c)}</td>" for c in r[1:]) + "</tr>"
+                   for r in t.rows)
     notes = "".join(f"<li>{e(n)}</li>" for n in t.notes)
     return ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>" + e(t.title) + "</title><style>"
             "body{font-family:sans-serif;font-size:14px}table{border-collapse:collapse}"

@@ -27,14 +27,17 @@ def parameter_table(points: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     for p in points:
         meta = datasets.info(p["dataset"])
         n = model_counts(meta.shape, meta.classes, int(p["channels"]), int(p["kernel"]),
-                           {"patch": int(p["patch"]), "heads": int(p["heads"]), "head_dim": int(p["head_dim"])})
+                         {"patch": int(p["patch"]), "heads": int(p["heads"]),
+                          "head_dim": int(p["head_dim"])})
         width = toeplitz_width(meta.shape, int(p["channels"]), int(p["kernel"]))
         for model in TABLE3_ROWS:
-            rows.append({"dataset": p["dataset"], "dataset_title": meta.title, "shape": "×".join(map(str, meta.shape)),
+            rows.append({"dataset": p["dataset"], "dataset_title": meta.title,
+                         "shape": "×".join(map(str, meta.shape)),
                          "classes": meta.classes, "model": model, "channels": int(p["channels"]),
                          "kernel": int(p["kernel"]), "mlp_width": width, "patch": int(p["patch"]),
                          "heads": int(p["heads"]), "head_dim": int(p["head_dim"]), "parameters": n[model],
-                         "paper_millions": PAPER_TABLE3[model] if p["dataset"] == "cifar10" else float("nan")})
+                         "paper_millions": (PAPER_TABLE3[model] if p["dataset"] == "cifar10"
+                                            else float("nan"))})
     return pd.DataFrame(rows)
 
 
@@ -58,11 +61,12 @@ def table3(counts: pd.DataFrame) -> Table:
     shapes = "; ".join(f"{titles[d]}: input {counts.loc[counts['dataset'] == d, 'shape'].iloc[0]}, "
                        f"{int(counts.loc[counts['dataset'] == d, 'classes'].iloc[0])} classes, MLP width "
                        f"{int(counts.loc[counts['dataset'] == d, 'mlp_width'].iloc[0]):,}" for d in columns)
-    caption = (f"Parameter count (M) of a 2-layer network whose first layer is a convolution (CNN), its locally "
-               f"connected twin (LC-CNN) or the dense layer with the same Toeplitz matrix (MLP), kernel = stride "
-               f"{int(first['kernel'])}, padding 0, {int(first['channels'])} channels (paper Table 3), and of the "
-               f"ViT-like single-attention model (patch {int(first['patch'])}, {int(first['heads'])} heads of "
-               f"{int(first['head_dim'])}; paper App. D). Counted from the model classes; no training. {shapes}.")
+    caption = (f"Parameter count (M) of a 2-layer network whose first layer is a convolution (CNN), "
+               f"its locally connected twin (LC-CNN) or the dense layer with the same Toeplitz matrix "
+               f"(MLP), kernel = stride {int(first['kernel'])}, padding 0, {int(first['channels'])} "
+               f"channels (paper Table 3), and of the ViT-like single-attention model "
+               f"(patch {int(first['patch'])}, {int(first['heads'])} heads of {int(first['head_dim'])}; "
+               f"paper App. D). Counted from the model classes; no training. {shapes}.")
     vit = counts[counts["model"] == "vit"]
     vit_cifar = vit[vit["dataset"] == "cifar10"]
     vit_n = int(vit_cifar["parameters"].iloc[0]) if len(vit_cifar) else int(vit["parameters"].iloc[0])
@@ -71,16 +75,20 @@ def table3(counts: pd.DataFrame) -> Table:
             if m in cifar and round(cifar[m] / 1e6, 2) == PAPER_TABLE3[m]]
     if len(cifar) and int(first["channels"]) == 128 and int(first["kernel"]) == 4:
         differ = [m for m in ("CNN", "LC-CNN", "MLP") if m not in same]
-        agree = f"On CIFAR-10, {', '.join(same) or 'none'} match{'es' if len(same) == 1 else ''} the paper to its two decimals"
-        notes = [agree + (f"; {', '.join(differ)} differ{'s' if len(differ) == 1 else ''}." if differ else ".")]
+        agree = (f"On CIFAR-10, {', '.join(same) or 'none'} match{'es' if len(same) == 1 else ''} "
+                 f"the paper to its two decimals")
+        notes = [agree + (f"; {', '.join(differ)} differ{'s' if len(differ) == 1 else ''}."
+                          if differ else ".")]
     else:
-        notes = ["The paper's column is CIFAR-10 with 128 channels and kernel 4; this config counts other shapes."]
+        notes = ["The paper's column is CIFAR-10 with 128 channels and kernel 4; "
+                 "this config counts other shapes."]
     notes += [
-        f"ViT-like: {vit_n:,} parameters against the paper's ≈1.08M. We follow App. D's text: patch embedding, "
-        "class token, position embedding, LayerNorm, one multi-head self-attention (qkv and output projection, "
-        "with biases), LayerNorm, classifier; no skip connections and no MLP part. Every optional piece is "
-        "already included, so no reading of the text reaches 1.08M; the ≈0.44M gap is about the size of the "
-        "MLP part the text says was removed (2·384·576 = 442,368), which the paper's count probably still "
-        "contains (see AttentionViT in lmc/models.py).",
+        f"ViT-like: {vit_n:,} parameters against the paper's ≈1.08M. We follow App. D's text: "
+        "patch embedding, class token, position embedding, LayerNorm, one multi-head self-attention "
+        "(qkv and output projection, with biases), LayerNorm, classifier; no skip connections and no "
+        "MLP part. Every optional piece is already included, so no reading of the text reaches 1.08M; "
+        "the ≈0.44M gap is about the size of the MLP part the text says was removed "
+        "(2·384·576 = 442,368), which the paper's count probably still contains "
+        "(see AttentionViT in lmc/models.py).",
     ]
     return Table("Table 3", caption, header, body, counts, notes)

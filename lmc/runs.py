@@ -43,7 +43,8 @@ def train_pair_job(setting_json: str, train_beton: str, test_beton: str, seeds: 
     io.save_weights(result.members[0], outputs["a"])
     io.save_weights(result.members[1], outputs["b"])
     io.write_csv(result.metrics, outputs["metrics"])
-    io.write_json({**dict(seeds), "diverged": {"a": result.diverged[0], "b": result.diverged[1]}}, outputs["seeds"])
+    io.write_json({**dict(seeds), "diverged": {"a": result.diverged[0], "b": result.diverged[1]}},
+                  outputs["seeds"])
     if os.path.exists(state_path):
         os.unlink(state_path)
     return result
@@ -67,7 +68,8 @@ def index_table(run_ids: Sequence[str], setting_jsons: Sequence[str]) -> pd.Data
     rows = []
     for run, path in zip(run_ids, setting_jsons):
         setting = read_setting(path)
-        rows.append({"run_id": run, **{k: json.dumps(v) if isinstance(v, list) else v for k, v in setting.items()},
+        rows.append({"run_id": run,
+                     **{k: json.dumps(v) if isinstance(v, list) else v for k, v in setting.items()},
                      "path": os.path.dirname(path)})
     return pd.DataFrame(rows).sort_values("run_id").reset_index(drop=True)
 

@@ -43,7 +43,8 @@ def interpolate_states(a: Mapping[str, torch.Tensor], b: Mapping[str, torch.Tens
     return out
 
 
-def batched_forward(model: nn.Module, shared_input: bool = False) -> Callable[[Params, torch.Tensor], torch.Tensor]:
+def batched_forward(model: nn.Module,
+                    shared_input: bool = False) -> Callable[[Params, torch.Tensor], torch.Tensor]:
     """f(params[M, ...], x) -> logits [M, B, classes].
 
     `x` is [M, B, ...] (each member its own batch, as in training with different data
@@ -57,7 +58,8 @@ def batched_forward(model: nn.Module, shared_input: bool = False) -> Callable[[P
 
 @torch.no_grad()
 def evaluate(model: nn.Module, params: Params, images: torch.Tensor, labels: torch.Tensor,
-             normalise: Callable[[torch.Tensor], torch.Tensor], batch_size: int = 2048) -> tuple[torch.Tensor, torch.Tensor]:
+             normalise: Callable[[torch.Tensor], torch.Tensor],
+             batch_size: int = 2048) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean cross-entropy and accuracy of every member on a whole split (no sample
     dropped), both float64 [members]. `images` are uint8 on the params' device."""
     forward = batched_forward(model, shared_input=True)

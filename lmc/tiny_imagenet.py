@@ -55,8 +55,9 @@ def _fetch(root: Path, extract_to: Path, meta: DatasetInfo) -> None:
     try:
         download_and_extract_archive(URL, root, extract_root=extract_to, filename=FILENAME, md5=MD5)
     except (urllib.error.URLError, OSError, RuntimeError) as e:   # RuntimeError: md5 mismatch
-        raise DatasetError(f"{meta.title}: fetching {URL} into {root} failed ({' '.join(str(e).split())}); "
-                           f"check network access, or put {FILENAME} (md5 {MD5}) in {root} and rerun") from None
+        raise DatasetError(f"{meta.title}: fetching {URL} into {root} failed "
+                           f"({' '.join(str(e).split())}); check network access, "
+                           f"or put {FILENAME} (md5 {MD5}) in {root} and rerun") from None
 
 
 def load_split(root: str | os.PathLike, split: str, meta: DatasetInfo) -> tuple[np.ndarray, np.ndarray]:
@@ -154,7 +155,8 @@ def _decode(folder: Path, split: str, meta: DatasetInfo) -> tuple[np.ndarray, np
             with Image.open(path) as im:
                 rgb = im.convert("RGB")   # the real set holds some greyscale (mode "L") images
         except OSError as e:
-            raise DatasetError(f"{path}: cannot decode ({e}); delete {folder} and rerun the download rule") from None
+            raise DatasetError(f"{path}: cannot decode ({e}); "
+                               f"delete {folder} and rerun the download rule") from None
         if rgb.size != (width, height):
             raise DatasetError(f"{path}: image is {rgb.size[0]}x{rgb.size[1]}, expected {width}x{height}; "
                                f"delete {folder} and rerun the download rule")

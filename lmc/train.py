@@ -107,7 +107,8 @@ class ResidentBatches:
     def epoch(self, epoch: int):
         """Yield (x float32 normalised [M, b, C, H, W], y [M, b]), members in lockstep."""
         n, bs = len(self.train), self.batch_size
-        orders = torch.from_numpy(np.stack([data.epoch_order(s, epoch, n) for s in self.order_seeds])).to(self.device)
+        orders = torch.from_numpy(np.stack([data.epoch_order(s, epoch, n)
+                                            for s in self.order_seeds])).to(self.device)
         for start in range(0, n, bs):
             idx = orders[:, start:start + bs]
             if self.inputs is None:
@@ -160,7 +161,8 @@ def _resume(state_path: str | None, key: Mapping[str, Any], params: Mapping[str,
 
 
 def _checkpoint(state_path: str, key: Mapping[str, Any], epoch: int, rows: list[dict[str, Any]],
-                diverged: list[bool], params: Mapping[str, torch.Tensor], optimizer: torch.optim.Optimizer) -> None:
+                diverged: list[bool], params: Mapping[str, torch.Tensor],
+                optimizer: torch.optim.Optimizer) -> None:
     """Atomically save everything a resumed run needs after `epoch` epochs."""
     io.save_state({"key": key, "epoch": epoch, "rows": rows, "diverged": diverged,
                    "params": {k: v.detach().cpu() for k, v in params.items()},
@@ -168,8 +170,9 @@ def _checkpoint(state_path: str, key: Mapping[str, Any], epoch: int, rows: list[
 
 
 def train_members(setting: Mapping[str, Any], init: Mapping[str, torch.Tensor], order_seeds: Sequence[int],
-                  train: data.Split, test: data.Split, device: torch.device | str, *, data_path: str = "resident",
-                  train_beton: str | None = None, state_path: str | None = None, checkpoint_every: int = 0,
+                  train: data.Split, test: data.Split, device: torch.device | str, *,
+                  data_path: str = "resident", train_beton: str | None = None,
+                  state_path: str | None = None, checkpoint_every: int = 0,
                   on_epoch: Callable[[int], None] | None = None) -> TrainResult:
     """Train len(order_seeds) members from `init`; returns their final weights and
     per-epoch metrics (one row per epoch and member)."""
@@ -222,7 +225,8 @@ def train_members(setting: Mapping[str, Any], init: Mapping[str, torch.Tensor], 
                          "train_loss": train_loss[m], "train_acc": train_acc[m],
                          "test_loss": float(test_loss[m]), "test_acc": float(test_acc[m]),
                          "diverged": diverged[m]})
-        progress.update(epoch + 1, " ".join(f"{_member_name(m)}: loss {train_loss[m]:.4f} test acc {float(test_acc[m]):.4f}"
+        progress.update(epoch + 1, " ".join(f"{_member_name(m)}: loss {train_loss[m]:.4f} "
+                                            f"test acc {float(test_acc[m]):.4f}"
                                             for m in range(members)))
         if state_path and checkpoint_every and (epoch + 1) % checkpoint_every == 0 and epoch + 1 < epochs:
             _checkpoint(state_path, key, epoch + 1, rows, diverged, params, optimizer)
@@ -242,4 +246,5 @@ def train_pair(setting: Mapping[str, Any], seeds: Mapping[str, int], train: data
                device: torch.device | str, **kwargs: Any) -> TrainResult:
     """Networks A and B: one initialisation (`init_seed`), two data orders."""
     init = initial_state(setting, seeds["init_seed"])
-    return train_members(setting, init, [seeds["order_seed_a"], seeds["order_seed_b"]], train, test, device, **kwargs)
+    return train_members(setting, init, [seeds["order_seed_a"], seeds["order_seed_b"]], train, test, device,
+                         **kwargs)

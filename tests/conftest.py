@@ -105,7 +105,8 @@ class Workflow:
         proc = subprocess.run([SNAKEMAKE, *args], cwd=self.path, env=env, capture_output=True, text=True,
                               timeout=timeout)
         if check and proc.returncode != 0:
-            raise AssertionError(f"snakemake {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
+            raise AssertionError(f"snakemake {' '.join(args)} failed ({proc.returncode}):\n"
+                                 f"{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
         return proc
 
 

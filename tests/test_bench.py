@@ -38,7 +38,8 @@ def test_smoke_benchmark_prints_ratios_and_writes_json(tmp_path):
     for label in ("(a) trainer / textbook", "(b) trainer resident / trainer ffcv",
                   "(c) trainer FLOP/s", "(d) pair time / one-member time"):
         assert label in text, f"{label!r} missing from the report:\n{text}"
-    printed = json.loads(next(line for line in text.splitlines() if line.startswith("RATIOS ")).split(" ", 1)[1])
+    printed = json.loads(next(line for line in text.splitlines()
+                              if line.startswith("RATIOS ")).split(" ", 1)[1])
 
     res = json.loads(out.read_text())
     for key in RATIOS:

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import torch
 
-from lmc import data, tiny_imagenet
+from lmc import data, datasets, tiny_imagenet
 
 RNG = np.random.default_rng(0)
 
@@ -157,7 +157,8 @@ class _Py2Pickler(pickle._Pickler):
 
     def _save_py2_str(self, obj):
         raw = obj.encode("latin1") if isinstance(obj, str) else obj
-        head = pickle.SHORT_BINSTRING + bytes([len(raw)]) if len(raw) < 256 else pickle.BINSTRING + struct.pack("<i", len(raw))
+        head = (pickle.SHORT_BINSTRING + bytes([len(raw)]) if len(raw) < 256
+                else pickle.BINSTRING + struct.pack("<i", len(raw)))
         self.write(head + raw)
         self.memoize(obj)
 
@@ -265,8 +266,8 @@ GREY = "val_1.JPEG"                                     # the real set has some 
 @pytest.fixture
 def tiny_meta(monkeypatch):
     """A registry entry sized for the fabricated tree; the code reads counts from it."""
-    small = dataclasses.replace(data.DATASETS["tiny_imagenet"], classes=3, n_train=6, n_test=3)
-    monkeypatch.setitem(data.DATASETS, "tiny_imagenet", small)
+    small = dataclasses.replace(datasets.DATASETS["tiny_imagenet"], classes=3, n_train=6, n_test=3)
+    monkeypatch.setitem(datasets.DATASETS, "tiny_imagenet", small)
     # never reach the network: a closed local port fails at once
     monkeypatch.setattr(tiny_imagenet, "URL", "http://127.0.0.1:9/tiny-imagenet-200.zip")
     return small
@@ -385,7 +386,7 @@ def test_tiny_imagenet_offline_without_zip(tmp_path, tiny_meta):
 
 # ---------------------------------------------------------------- registry
 def test_registry_and_unknown_names(tmp_path):
-    assert set(data.DATASETS) == {"mnist", "fashion_mnist", "cifar10", "cifar100", "tiny_imagenet"}
+    assert set(datasets.DATASETS) == {"mnist", "fashion_mnist", "cifar10", "cifar100", "tiny_imagenet"}
     tiny = data.info("tiny_imagenet")
     assert (tiny.shape, tiny.classes, tiny.n_train, tiny.n_test) == ((3, 64, 64), 200, 100000, 10000)
     with pytest.raises(data.DatasetError) as err:

@@ -90,15 +90,20 @@ def test_full_paper_config_dry_runs():
 
 
 BAD_CONFIGS = {
-    "misspelt key": ({"defaults": {"lerning_rate": 0.1}}, "config error at defaults.lerning_rate: unknown key"),
+    "misspelt key": ({"defaults": {"lerning_rate": 0.1}},
+                     "config error at defaults.lerning_rate: unknown key"),
     "wrong type": ({"pairs": "three"}, "config error at pairs: 'three' is not of type 'integer'"),
-    "unknown dataset": ({"defaults": {"dataset": "imagenet"}}, "config error at defaults.dataset: 'imagenet' is not one of"),
-    "unknown model": ({"artefacts": {"table2": {"base": {"model": "resnet"}}}}, "config error at artefacts.table2.base.model"),
-    "unknown init scheme": ({"defaults": {"init": "he_normal"}}, "config error at defaults.init: 'he_normal' is not one of"),
+    "unknown dataset": ({"defaults": {"dataset": "imagenet"}},
+                        "config error at defaults.dataset: 'imagenet' is not one of"),
+    "unknown model": ({"artefacts": {"table2": {"base": {"model": "resnet"}}}},
+                      "config error at artefacts.table2.base.model"),
+    "unknown init scheme": ({"defaults": {"init": "he_normal"}},
+                            "config error at defaults.init: 'he_normal' is not one of"),
     "init_scale not positive": ({"defaults": {"init_scale": 0}},
                                 "config error at defaults.init_scale: 0 is less than or equal to the minimum of 0"),
     "missing offline dataset": ({"offline_sources": {"fashion_mnist": "/nonexistent/fmnist"}},
-                                "config error at offline_sources.fashion_mnist: folder /nonexistent/fmnist does not exist"),
+                                "config error at offline_sources.fashion_mnist: "
+                                "folder /nonexistent/fmnist does not exist"),
 }
 
 

@@ -17,8 +17,8 @@ from lmc import grid
 
 SETTING = grid.canonical(dict(dataset="mnist", model="mlp", depth=3, width=256, slope=0.0, optimizer="adam",
                               lr=0.001, momentum=0.9, adam_betas=[0.9, 0.999], batch_size=32, epochs=8,
-                              warmup_fraction=0.1, schedule="cosine", weight_decay=0.0, augment="none", seed=0,
-                              init="torch_default", init_scale=1.0))
+                              warmup_fraction=0.1, schedule="cosine", weight_decay=0.0, augment="none",
+                              seed=0, init="torch_default", init_scale=1.0))
 OUTPUTS = (("init", "pt"), ("a", "pt"), ("b", "pt"), ("metrics", "csv"), ("seeds", "json"))
 
 

@@ -27,7 +27,8 @@ def test_a_and_b_share_init_bytes_and_see_different_orders(digits_splits, tmp_pa
     assert seeds["order_seed_a"] != seeds["order_seed_b"]
     assert grid.pair_seeds(s, 0) == seeds and grid.pair_seeds(s, 1) != seeds
     n = len(digits_splits["train"])
-    assert not np.array_equal(data.epoch_order(seeds["order_seed_a"], 0, n), data.epoch_order(seeds["order_seed_b"], 0, n))
+    assert not np.array_equal(data.epoch_order(seeds["order_seed_a"], 0, n),
+                              data.epoch_order(seeds["order_seed_b"], 0, n))
     result = train.train_pair(s, seeds, digits_splits["train"], digits_splits["test"], "cpu")
     init = train.initial_state(s, seeds["init_seed"])
     assert all(torch.equal(init[k], result.init[k]) for k in init)
@@ -124,7 +125,8 @@ def test_interrupted_training_resumes_to_identical_bytes(digits_splits, tmp_path
 
     state = str(tmp_path / "state.pt")
     with pytest.raises(Killed):
-        train.train_members(s, init, [1, 2], tr, te, "cpu", state_path=state, checkpoint_every=1, on_epoch=kill_after_2)
+        train.train_members(s, init, [1, 2], tr, te, "cpu", state_path=state, checkpoint_every=1,
+                            on_epoch=kill_after_2)
     resumed = train.train_members(s, init, [1, 2], tr, te, "cpu", state_path=state, checkpoint_every=1)
     for m in range(2):
         io.save_weights(full.members[m], tmp_path / f"full{m}.pt")
@@ -132,12 +134,14 @@ def test_interrupted_training_resumes_to_identical_bytes(digits_splits, tmp_path
         assert filecmp.cmp(tmp_path / f"full{m}.pt", tmp_path / f"res{m}.pt", shallow=False)
     assert full.metrics.equals(resumed.metrics)
     with pytest.raises(RuntimeError, match="another setting"):
-        train.train_members(setting(epochs=3), init, [1, 2], tr, te, "cpu", state_path=state, checkpoint_every=1)
+        train.train_members(setting(epochs=3), init, [1, 2], tr, te, "cpu", state_path=state,
+                            checkpoint_every=1)
 
 
 def test_divergence_is_recorded_not_a_crash(digits_splits):
     s = setting(model="linear", depth=4, lr=50.0, epochs=3)
-    result = train.train_members(s, train.initial_state(s, 3), [1, 2], digits_splits["train"], digits_splits["test"], "cpu")
+    result = train.train_members(s, train.initial_state(s, 3), [1, 2], digits_splits["train"],
+                                 digits_splits["test"], "cpu")
     assert all(result.diverged)
     assert result.metrics["diverged"].any()
     assert result.metrics["epoch"].max() < 3, "training stops once every member diverged"

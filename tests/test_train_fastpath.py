@@ -71,7 +71,8 @@ def test_reading_a_beton_and_ffcv_training_keep_torch_threads(tmp_path):
         torch.set_num_threads(2)
         split = data.Split.from_beton(beton, "cpu")
         assert torch.get_num_threads() == 2
-        assert torch.equal(split.images, torch.from_numpy(x)) and torch.equal(split.labels, torch.from_numpy(y))
+        assert (torch.equal(split.images, torch.from_numpy(x))
+                and torch.equal(split.labels, torch.from_numpy(y)))
         seen = []
         s = _setting("mnist", epochs=2)
         train.train_members(s, train.initial_state(s, 3), [1, 2], split, split, "cpu", data_path="ffcv",
