@@ -30,6 +30,8 @@ ARTEFACTS: dict[str, Artefact] = {
         Artefact("figure3", "Figure 3", figure=True, trained=True),
         Artefact("table4", "Table 4", figure=False, trained=True),
         Artefact("figure5", "Figure 5", figure=True, trained=True),
+        # Beyond the paper: the barrier against the initialisation scheme and scale.
+        Artefact("initialisation", "Initialisation", figure=True, trained=True),
         # Beyond the paper: its qualitative claims checked against the artefacts above.
         Artefact("claims", "Claims", figure=False, trained=False,
                  sources=("table1", "table2", "figure2", "figure3")),

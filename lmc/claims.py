@@ -124,7 +124,8 @@ def _name(f: pd.Series, warm: bool) -> str:
 
 
 def logistic_regression(table1: pd.DataFrame | None) -> list[Verdict]:
-    claim = f"Logistic regression (1-layer linear) is linearly connected: B_test < {THRESHOLD:g} % (§3, Table 1)"
+    claim = (f"Logistic regression (1-layer linear) is linearly connected: B_test < {THRESHOLD:g} % "
+             "(§3, Table 1)")
     if table1 is None:
         return [missing(claim, "Table 1", "Table 1")]
     found = _groups(table1, lambda f: as_int(f["depth"]) == 1)
@@ -169,8 +170,10 @@ def weight_sharing(figure2: pd.DataFrame | None) -> list[Verdict]:
         if {"cnn", "lcn"} <= set(models):
             (fc, gc), (fl, gl) = models["cnn"], models["lcn"]
             out.append(greater(f"{claim}, {opt_lr(fc)} (Figure 2)", "Figure 2",
-                               _cell(f"{model_title(fc)} {opt_lr(fc)}", gc), _cell(f"{model_title(fl)} {opt_lr(fl)}", gl)))
-    return out or [missing(claim + " (Figure 2)", "Figure 2", "CNN and LC-CNN at one learning rate in Figure 2")]
+                               _cell(f"{model_title(fc)} {opt_lr(fc)}", gc),
+                               _cell(f"{model_title(fl)} {opt_lr(fl)}", gl)))
+    return out or [missing(claim + " (Figure 2)", "Figure 2",
+                           "CNN and LC-CNN at one learning rate in Figure 2")]
 
 
 def dataset_complexity(figure3: pd.DataFrame | None) -> list[Verdict]:
@@ -187,18 +190,23 @@ def dataset_complexity(figure3: pd.DataFrame | None) -> list[Verdict]:
         found = sorted(found, key=lambda fg: COMPLEXITY.index(fg[0]["dataset"]))
         if len(found) < 2:
             continue
-        steps = [greater(claim, "Figure 3", _cell(f"{fb['dataset_title']}", gb), _cell(f"{fa['dataset_title']}", ga))
+        # each step up in complexity: "the harder dataset's barrier exceeds the easier one's"
+        steps = [greater(claim, "Figure 3", _cell(str(fb["dataset_title"]), gb),
+                         _cell(str(fa["dataset_title"]), ga))
                  for (fa, ga), (fb, gb) in zip(found[:-1], found[1:])]
         worst = next((v for v in steps if v.verdict == NOT_SUPPORTED), None) or \
             next((v for v in steps if v.verdict == NOT_TESTABLE), None)
         cs = tuple(_cell(str(f["dataset_title"]), g) for f, g in found)
         name = f"{claim}: {depth}-layer, {opt_lr(found[0][0])}"
         if worst is None:
-            out.append(Verdict(name, "Figure 3", cs, SUPPORTED, "every step up in complexity raises B̄ beyond 2·SE"))
+            out.append(Verdict(name, "Figure 3", cs, SUPPORTED,
+                               "every step up in complexity raises B̄ beyond 2·SE"))
         else:
-            step = f"{worst.cells[1].name} → {worst.cells[0].name}: {worst.reason}" if worst.cells else worst.reason
+            easier, harder = worst.cells[1], worst.cells[0]
+            step = f"{easier.name} → {harder.name}: {worst.reason}"
             out.append(Verdict(name, "Figure 3", cs, worst.verdict, step))
-    return out or [missing(claim, "Figure 3", "two or more datasets at one depth and learning rate in Figure 3")]
+    return out or [missing(claim, "Figure 3",
+                           "two or more datasets at one depth and learning rate in Figure 3")]
 
 
 def check_claims(barriers: Mapping[str, pd.DataFrame]) -> list[Verdict]:
@@ -212,14 +220,18 @@ def claims_table(barriers: Mapping[str, pd.DataFrame]) -> Table:
     """The claims as a rendered table: claim, verdict, why, the cells it used."""
     verdicts = check_claims(barriers)
     rows = [[v.claim, v.verdict, v.reason, "; ".join(c.text() for c in v.cells) or "–"] for v in verdicts]
+    none = (Cell("", math.nan, math.nan, 0, False),)       # a claim without cells still gets its row
     numbers = pd.DataFrame([{"claim": v.claim, "source": v.source, "verdict": v.verdict, "reason": v.reason,
-                             "cell": c.name, "mean": c.mean, "std": c.std, "pairs": c.pairs, "diverged": c.diverged}
-                            for v in verdicts for c in (v.cells or (Cell("", math.nan, math.nan, 0, False),))])
+                             "cell": c.name, "mean": c.mean, "std": c.std, "pairs": c.pairs,
+                             "diverged": c.diverged}
+                            for v in verdicts for c in (v.cells or none)])
     stands = "; ".join(f"{k}: {provenance(agg)}" for k, agg in barriers.items())
-    caption = ("The paper's qualitative claims checked against this run's results (test error barrier, Eq. 1, "
-               f"in %, mean ± std over pairs; Figure 3: normalised barrier, Eq. 2). {stands or 'No results'}.")
+    caption = ("The paper's qualitative claims checked against this run's results (test error barrier, "
+               "Eq. 1, in %, mean ± std over pairs; Figure 3: normalised barrier, Eq. 2). "
+               f"{stands or 'No results'}.")
     notes = [f"'{SUPPORTED}': the claimed difference exceeds twice its standard error over pairs (or, for a "
              f"threshold, every cell + 2·SE is below it); '{NOT_SUPPORTED}': the opposite holds beyond 2·SE; "
-             f"'{NOT_TESTABLE}': within the spread, fewer than two pairs, a diverged cell, or cells the config "
-             "does not have. Small presets (few epochs, few pairs) say little about the paper's 200-epoch claims."]
+             f"'{NOT_TESTABLE}': within the spread, fewer than two pairs, a diverged cell, or cells the "
+             "config does not have. Small presets (few epochs, few pairs) say little about the paper's "
+             "200-epoch claims."]
     return Table("Claims", caption, ["claim", "verdict", "why", "cells used"], rows, numbers, notes)

@@ -34,7 +34,6 @@ from typing import Any, NamedTuple
 import torch
 from torch import nn
 
-
 # --- Initialisation (one place for every model) --------------------------------------------
 
 INIT_SCHEMES = ("torch_default", "kaiming_normal", "kaiming_uniform", "xavier_normal", "xavier_uniform")
@@ -148,7 +147,8 @@ def build_model(setting: Mapping[str, Any], in_shape: tuple[int, int, int], clas
         return MLP(in_features, classes, setting["depth"], setting["width"], setting["slope"], **init)
     builder = _EXTRA_MODELS.get(kind)
     if builder is None:
-        raise ValueError(f"unknown model {kind!r}; known: {', '.join(sorted(['linear', 'mlp', *_EXTRA_MODELS]))}")
+        raise ValueError(f"unknown model {kind!r}; known: "
+                         f"{', '.join(sorted(['linear', 'mlp', *_EXTRA_MODELS]))}")
     return builder(setting, in_shape, classes, **init)
 
 
@@ -291,7 +291,8 @@ class AttentionViT(nn.Module):
         self.norm_out = nn.LayerNorm(dim)
         self.head = nn.Linear(dim, classes)
         gain = nn.init.calculate_gain("linear")
-        initialise([linear_layer(m, gain) for m in (self.embed, self.qkv, self.proj, self.head)], init, init_scale)
+        initialise([linear_layer(m, gain) for m in (self.embed, self.qkv, self.proj, self.head)],
+                   init, init_scale)
         nn.init.normal_(self.cls_token, std=0.02)
         nn.init.normal_(self.pos, std=0.02)
 
@@ -311,9 +312,10 @@ class AttentionViT(nn.Module):
 
 _EXTRA_MODELS.update({
     "cnn": lambda s, shape, classes, **init: CNN(shape, classes, s["channels"], s["kernel"], **init),
-    "lcn": lambda s, shape, classes, **init: LocallyConnected(shape, classes, s["channels"], s["kernel"], **init),
-    "vit": lambda s, shape, classes, **init: AttentionViT(shape, classes, s["patch"], s["heads"], s["head_dim"],
-                                                          **init),
+    "lcn": lambda s, shape, classes, **init: LocallyConnected(shape, classes, s["channels"], s["kernel"],
+                                                              **init),
+    "vit": lambda s, shape, classes, **init: AttentionViT(shape, classes, s["patch"], s["heads"],
+                                                          s["head_dim"], **init),
 })
 
 

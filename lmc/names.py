@@ -16,7 +16,8 @@ OPTIMIZER_TITLES = {"sgd": "SGD", "adam": "ADAM"}
 LR_NAMES = {("sgd", 0.1): "High", ("sgd", 0.01): "Med", ("sgd", 0.001): "Low",
             ("adam", 0.005): "High", ("adam", 0.001): "Med"}
 MODEL_PHRASES = {"mlp": "a dense layer (MLP)", "lcn": "a locally connected layer (LC-CNN)",
-                 "cnn": "a convolution (CNN)", "vit": "a single attention layer (ViT-like)", "linear": "linear"}
+                 "cnn": "a convolution (CNN)", "vit": "a single attention layer (ViT-like)",
+                 "linear": "linear"}
 
 
 def as_int(v: Any) -> int:
@@ -94,6 +95,12 @@ def config_label(g: pd.DataFrame) -> str:
     """The config's label of a setting's grid entry ('' when it has none)."""
     v = g["label"].iloc[0] if "label" in g.columns else ""
     return v if isinstance(v, str) else ""
+
+
+def setup_name(g: pd.DataFrame) -> str:
+    """The optimisation setup of a setting: its config label, else 'SGD High Lr (0.1)' (+ W-up)."""
+    f = g.iloc[0]
+    return config_label(g) or opt_lr(f) + (" + W-up" if float(f["warmup_fraction"]) > 0 else "")
 
 
 def cell_titles(agg: pd.DataFrame) -> dict[int, str]:

@@ -7,6 +7,7 @@ import textwrap
 from collections.abc import Mapping
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the non-interactive backend)
@@ -14,7 +15,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
 from .io import atomic_write  # noqa: E402
-from .names import MODEL_TITLES, lr_title, opt_lr  # noqa: E402
+from .names import MODEL_TITLES, lr_title, opt_lr, setup_name  # noqa: E402
 from .summary import cells as setting_groups  # noqa: E402
 from .summary import is_diverged, summarise  # noqa: E402
 
@@ -23,7 +24,8 @@ SPLIT_STYLE = {"train": dict(color="tab:blue", marker="o"), "test": dict(color="
 
 def save(fig: plt.Figure, png: str | os.PathLike, pdf: str | os.PathLike) -> None:
     # Fixed metadata so the same numbers give the same PDF bytes.
-    atomic_write(png, lambda tmp: fig.savefig(tmp, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None}))
+    atomic_write(png, lambda tmp: fig.savefig(tmp, format="png", dpi=150, bbox_inches="tight",
+                                              metadata={"Software": None}))
     atomic_write(pdf, lambda tmp: fig.savefig(tmp, format="pdf", bbox_inches="tight",
                                           metadata={"Creator": None, "Producer": None, "CreationDate": None}))
     plt.close(fig)
@@ -46,7 +48,8 @@ def path_figure(paths: pd.DataFrame, title: str, titles: Mapping[int, str] | Non
             ax.fill_between(mean.index, lo.values, hi.values, color=style["color"], alpha=0.2, linewidth=0)
         pairs = sub["pair"].nunique()
         label = sub["label"].iloc[0]
-        name = (titles or {}).get(int(cell)) or (label if isinstance(label, str) and label else f"setting {cell}")
+        name = ((titles or {}).get(int(cell))
+                or (label if isinstance(label, str) and label else f"setting {cell}"))
         ax.set_title(f"{name}\n({pairs} pair{'s' if pairs != 1 else ''})", fontsize=9)
         ax.set_xlabel("α (0 = A, 1 = B)")
         ax.grid(alpha=0.3)
@@ -102,7 +105,8 @@ def figure1(agg: pd.DataFrame, title: str) -> plt.Figure:
             s = _summary(sub, f"{split}_error_barrier", ["depth", "slope"])
             for d in depths:
                 line = s[(s["depth"] == d) & ~s["diverged"]].sort_values("slope")
-                ax.errorbar(line["slope"], line["mean"], yerr=line["std"], color=colors[d], marker="o", markersize=4,
+                ax.errorbar(line["slope"], line["mean"], yerr=line["std"], color=colors[d], marker="o",
+                            markersize=4,
                             capsize=2, linewidth=1.3, label=f"{d}-Layer")
                 for _, dv in s[(s["depth"] == d) & s["diverged"]].iterrows():
                     # at the top of the panel, in the depth's colour: where the line would leave the plot
@@ -115,7 +119,8 @@ def figure1(agg: pd.DataFrame, title: str) -> plt.Figure:
             if r == len(groups) - 1:
                 ax.set_xlabel("Leaky-ReLU negative slope p (0 = ReLU, 1 = linear)")
     fig.suptitle(_wrap(title), fontsize=10)
-    _legend_below(fig, axes[0, 0], "depth", agg, "a pair diverged (top of the panel, in the depth's colour)", "black")
+    _legend_below(fig, axes[0, 0], "depth", agg, "a pair diverged (top of the panel, in the depth's colour)",
+                  "black")
     return fig
 
 
@@ -128,7 +133,8 @@ def _legend_below(fig: plt.Figure, ax: plt.Axes, title: str, agg: pd.DataFrame,
         handles.append(Line2D([], [], color=diverged_color, marker="$*$", linestyle="none", markersize=9))
         labels.append(diverged)
     fig.tight_layout(rect=(0, 0.07, 1, 1))
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, title=title, title_fontsize=8,
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, title=title,
+               title_fontsize=8,
                frameon=False, bbox_to_anchor=(0.5, 0.0))
 
 
@@ -164,12 +170,14 @@ def figure2(agg: pd.DataFrame, title: str) -> plt.Figure:
     train and test panels."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.9), sharey=True, squeeze=False)
     models = list(dict.fromkeys(agg.sort_values("cell")["model"]))
-    palette = dict(zip(["mlp", "lcn", "cnn", "vit", "linear"], ["tab:blue", "tab:green", "tab:orange", "tab:purple", "tab:gray"]))
+    palette = dict(zip(["mlp", "lcn", "cnn", "vit", "linear"],
+                       ["tab:blue", "tab:green", "tab:orange", "tab:purple", "tab:gray"]))
     colors = {m: palette.get(m, "tab:gray") for m in models}
     for ax, split in zip(axes[0], SPLITS):
         s = _summary(agg, f"{split}_error_barrier", ["model", "optimizer", "lr"])
         s["group"] = [(o, float(lr)) for o, lr in zip(s["optimizer"], s["lr"])]
-        _bars(ax, s, "group", "model", {g: lr_title(*g) for g in s["group"]}, {m: MODEL_TITLES.get(m, m) for m in models},
+        _bars(ax, s, "group", "model", {g: lr_title(*g) for g in s["group"]},
+              {m: MODEL_TITLES.get(m, m) for m in models},
               colors)
         ax.set_title(split, fontsize=10)
         ax.set_xlabel("SGD learning rate")
@@ -184,7 +192,8 @@ def _normalised_figure(agg: pd.DataFrame, title: str) -> plt.Figure:
     test rows; bars per depth, one colour per learning rate."""
     datasets = list(dict.fromkeys(agg.sort_values("cell")["dataset"]))
     dtitle = dict(zip(agg["dataset"], agg["dataset_title"]))
-    lrs = list(dict.fromkeys((o, float(lr)) for o, lr in zip(agg.sort_values("cell")["optimizer"], agg.sort_values("cell")["lr"])))
+    ordered = agg.sort_values("cell")
+    lrs = list(dict.fromkeys((o, float(lr)) for o, lr in zip(ordered["optimizer"], ordered["lr"])))
     palette = ["tab:red", "tab:blue", "tab:green", "tab:purple"]
     colors = {k: palette[i % len(palette)] for i, k in enumerate(lrs)}
     n = len(datasets)
@@ -192,7 +201,8 @@ def _normalised_figure(agg: pd.DataFrame, title: str) -> plt.Figure:
     for c, ds in enumerate(datasets):
         for r, split in enumerate(SPLITS):
             ax = axes[r, c]
-            s = _summary(agg[agg["dataset"] == ds], f"{split}_normalised_barrier", ["depth", "optimizer", "lr"])
+            s = _summary(agg[agg["dataset"] == ds], f"{split}_normalised_barrier",
+                         ["depth", "optimizer", "lr"])
             s["depth"] = s["depth"].astype(int)
             s["opt_lr"] = [(o, float(lr)) for o, lr in zip(s["optimizer"], s["lr"])]
             _bars(ax, s, "depth", "opt_lr", {d: f"{d}-Layer" for d in s["depth"]},
@@ -215,4 +225,49 @@ def figure5(agg: pd.DataFrame, title: str) -> plt.Figure:
     return _normalised_figure(agg, title)
 
 
-FIGURES = {"figure1": figure1, "figure2": figure2, "figure3": figure3, "figure5": figure5}
+def initialisation(agg: pd.DataFrame, title: str) -> plt.Figure:
+    """Beyond the paper: test error barrier (%) against the initial-weight scale, one panel
+    per optimisation setup, one line per init scheme with a ±std band over pairs; below,
+    the endpoints' test accuracy (a barrier is only meaningful where both endpoints train)."""
+    agg = agg.copy()
+    agg["setup"] = agg["cell"].map({c: setup_name(g) for c, g in setting_groups(agg)})
+    setups = list(dict.fromkeys(agg.sort_values("cell")["setup"]))
+    schemes = list(dict.fromkeys(agg.sort_values("cell")["init"]))
+    colors = {s: plt.cm.tab10(i % 10) for i, s in enumerate(schemes)}
+    fig, axes = plt.subplots(2, len(setups), figsize=(4.2 * len(setups), 6.4), squeeze=False, sharex=True,
+                             sharey="row")
+    for c, setup in enumerate(setups):
+        sub = agg[agg["setup"] == setup]
+        for r, (column, label) in enumerate((("test_error_barrier", "test error barrier (%)"),
+                                             ("test_acc", "endpoint test accuracy (%)"))):
+            ax = axes[r, c]
+            if column == "test_acc":          # A and B of every pair pooled, as in the tables
+                sub = pd.concat([sub.assign(test_acc=sub["test_acc_a"]),
+                                 sub.assign(test_acc=sub["test_acc_b"])])
+            s = _summary(sub, column, ["init", "init_scale"])
+            for scheme in schemes:
+                line = s[(s["init"] == scheme) & ~s["diverged"]].sort_values("init_scale")
+                ax.plot(line["init_scale"], line["mean"], marker="o", markersize=4, color=colors[scheme],
+                        label=scheme)
+                ax.fill_between(line["init_scale"], line["mean"] - line["std"], line["mean"] + line["std"],
+                                color=colors[scheme], alpha=0.2, linewidth=0)
+                for _, dv in s[(s["init"] == scheme) & s["diverged"]].iterrows():
+                    ax.annotate("*", (dv["init_scale"], 1), xycoords=("data", "axes fraction"),
+                                **{**DIVERGED_STYLE, "color": colors[scheme], "va": "top", "fontsize": 14})
+            ax.set_xscale("log", base=2)
+            ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"×{v:g}"))
+            ax.grid(alpha=0.3)
+            if r == 0:
+                ax.set_title(setup, fontsize=10)
+            else:
+                ax.set_xlabel("scale on the initial weights")
+            if c == 0:
+                ax.set_ylabel(label)
+    axes[0, 0].set_ylim(bottom=min(0, axes[0, 0].get_ylim()[0]))     # the row shares it; after all data
+    fig.suptitle(_wrap(title, int(fig.get_figwidth() * 15)), fontsize=10)
+    _legend_below(fig, axes[0, 0], "init scheme", agg)
+    return fig
+
+
+FIGURES = {"figure1": figure1, "figure2": figure2, "figure3": figure3, "figure5": figure5,
+           "initialisation": initialisation}

@@ -19,7 +19,8 @@ def write_table(table: tables.Table, outputs: Mapping[str, str]) -> None:
         io.write_text(formats.to_html(table), outputs["html"])
 
 
-def render_artefact(artefact: str, barriers_csv: str, paths_csv: str, outputs: Mapping[str, str]) -> tables.Table:
+def render_artefact(artefact: str, barriers_csv: str, paths_csv: str,
+                    outputs: Mapping[str, str]) -> tables.Table:
     """Write every output of a trained artefact named in `outputs` (keys md, tex, csv,
     html; png, pdf for the paper's figure; paths_png, paths_pdf for the path figure)."""
     if artefact not in tables.BUILDERS:
@@ -36,7 +37,8 @@ def render_artefact(artefact: str, barriers_csv: str, paths_csv: str, outputs: M
         for c, g in summary.cells(agg):
             if summary.is_diverged(g):
                 titles[c] += " (* diverged)"
-        plots.save(plots.path_figure(pd.read_csv(paths_csv), title, titles), outputs["paths_png"], outputs["paths_pdf"])
+        plots.save(plots.path_figure(pd.read_csv(paths_csv), title, titles),
+                   outputs["paths_png"], outputs["paths_pdf"])
     return table
 
 

@@ -41,7 +41,8 @@ def cell_text(s: Summary, diverged: bool = False, digits: int = 2) -> str:
 def cells(agg: pd.DataFrame) -> list[tuple[int, pd.DataFrame]]:
     """(cell, its pairs) in grid order: `agg` is an artefact's aggregated barriers, one
     row per setting (cell) x pair."""
-    return [(int(c), g) for c, g in agg.sort_values(["cell", "pair"], kind="stable").groupby("cell", sort=True)]
+    ordered = agg.sort_values(["cell", "pair"], kind="stable")
+    return [(int(c), g) for c, g in ordered.groupby("cell", sort=True)]
 
 
 def is_diverged(g: pd.DataFrame) -> bool:
@@ -64,6 +65,10 @@ def provenance(agg: pd.DataFrame) -> str:
     out = f"{datasets}; {p} pair(s) per setting; {', '.join(str(x) for x in epochs)} epochs"
     if "init" in agg.columns:
         scales = agg["init_scale"] if "init_scale" in agg.columns else pd.Series(1.0, index=agg.index)
-        inits = dict.fromkeys(f"{i}{'' if float(s) == 1.0 else f' ×{float(s):g}'}" for i, s in zip(agg["init"], scales))
-        out += f"; init {', '.join(inits)}"
+        inits = dict.fromkeys(f"{i}{'' if float(s) == 1.0 else f' ×{float(s):g}'}"
+                              for i, s in zip(agg["init"], scales))
+        if len(inits) <= 3:
+            out += f"; init {', '.join(inits)}"
+        else:                 # an artefact that varies the initialisation: the table lists them
+            out += f"; {agg['init'].nunique()} init schemes × {scales.nunique()} scales"
     return out

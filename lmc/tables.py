@@ -27,6 +27,7 @@ from .names import (
     models_phrase,
     opt_lr,
     optimizer_title,
+    setup_name,
 )
 from .summary import Summary, cell_text, cells, endpoint_accuracies, is_diverged, provenance, summarise
 
@@ -51,13 +52,14 @@ class Table:
 BARRIER_NOTE = ("Barrier B = max_α E(Θ(α)) − ½(E(A)+E(B)) over α ∈ {0, 0.1, …, 1} (Eq. 1); "
                 "`*` marks a setting where a pair diverged.")
 NORMALISED_NOTE = ("Normalised barrier B̄ = B / ½(Acc_test(A)+Acc_test(B)) (Eq. 2), in %: "
-                   "the share of the endpoints' test performance lost on the path; `*` marks a setting where a pair "
-                   "diverged.")
-PAIRS_NOTE = "Mean ± std over pairs; each pair is two networks from one initialisation trained with different data orders."
+                   "the share of the endpoints' test performance lost on the path; "
+                   "`*` marks a setting where a pair diverged.")
+PAIRS_NOTE = ("Mean ± std over pairs; each pair is two networks from one initialisation trained with "
+              "different data orders.")
 
-SETTING_COLUMNS = ("dataset", "dataset_title", "model", "depth", "width", "slope", "channels", "kernel", "patch",
-                   "heads", "head_dim", "init", "init_scale", "optimizer", "lr", "batch_size", "epochs",
-                   "warmup_fraction")
+SETTING_COLUMNS = ("dataset", "dataset_title", "model", "depth", "width", "slope", "channels", "kernel",
+                   "patch", "heads", "head_dim", "init", "init_scale", "optimizer", "lr", "batch_size",
+                   "epochs", "warmup_fraction")
 
 
 # --- cells and their numbers -----------------------------------------------------------------
@@ -195,7 +197,8 @@ def table2(agg: pd.DataFrame) -> Table:
     labels = {c: config_label(g) or f"setting {c}" for c, g in groups}
     for split, row in (("train", "%B_train"), ("test", "%B_test")):
         for c, g in groups:
-            out.add(c, g, row, labels[c], "error_barrier", split, g[f"{split}_error_barrier"], keys=((row,), (c,)))
+            out.add(c, g, row, labels[c], "error_barrier", split, g[f"{split}_error_barrier"],
+                    keys=((row,), (c,)))
     for c, g in groups:
         out.add(c, g, "Acc_test (%)", labels[c], "test_accuracy", "test", endpoint_accuracies(g),
                 keys=(("Acc_test (%)",), (c,)))
@@ -278,19 +281,22 @@ def _normalised_table(agg: pd.DataFrame, title: str, caption: str) -> Table:
                     keys=((f["dataset"],), (as_int(f["depth"]), f["optimizer"], float(f["lr"]), split)))
         out.add(c, g, row, depth_lr(f), "test_accuracy", "test", endpoint_accuracies(g))
     header, body, _ = layout(out.entries, corner="dataset")
-    return Table(title, f"{caption} {provenance(agg)}.", header, body, out.frame(), [PAIRS_NOTE, NORMALISED_NOTE])
+    return Table(title, f"{caption} {provenance(agg)}.", header, body, out.frame(),
+                 [PAIRS_NOTE, NORMALISED_NOTE])
 
 
 def figure3(agg: pd.DataFrame) -> Table:
     """Numbers of Figure 3: normalised barrier (Eq. 2, %) per dataset; columns depth x
     SGD learning rate x split."""
-    return _normalised_table(agg, "Figure 3", "Normalised performance-aware barrier (Eq. 2, in %) of L-layer ReLU MLPs "
+    return _normalised_table(agg, "Figure 3",
+                             "Normalised performance-aware barrier (Eq. 2, in %) of L-layer ReLU MLPs "
                              f"trained with {lrs_phrase(agg)}, per dataset (paper Figure 3).")
 
 
 def figure5(agg: pd.DataFrame) -> Table:
     """Numbers of Figure 5: normalised barrier (Eq. 2, %) of Adam-trained MLPs per dataset."""
-    return _normalised_table(agg, "Figure 5", "Normalised performance-aware barrier (Eq. 2, in %) of L-layer ReLU MLPs "
+    return _normalised_table(agg, "Figure 5",
+                             "Normalised performance-aware barrier (Eq. 2, in %) of L-layer ReLU MLPs "
                              f"trained with {lrs_phrase(agg)}, per dataset (paper Figure 5, App. C.1).")
 
 
@@ -303,14 +309,43 @@ def table4(agg: pd.DataFrame) -> Table:
         out.add(c, g, str(f["dataset_title"]), depth_lr(f), "test_accuracy", "test", endpoint_accuracies(g),
                 keys=((f["dataset"],), (as_int(f["depth"]), f["optimizer"], float(f["lr"]))))
     header, body, _ = layout(out.entries, corner="dataset")
-    caption = (f"Test accuracies (%) reached on each dataset by L-layer ReLU MLPs trained with {lrs_phrase(agg)}: "
-               f"the endpoints of the Figure 3 runs (paper Table 4). {provenance(agg)}.")
-    notes = ["Mean ± std over the endpoints A and B of every pair; `*` marks a setting where a pair diverged.",
+    caption = ("Test accuracies (%) reached on each dataset by L-layer ReLU MLPs trained with "
+               f"{lrs_phrase(agg)}: the endpoints of the Figure 3 runs (paper Table 4). {provenance(agg)}.")
+    notes = ["Mean ± std over the endpoints A and B of every pair; "
+             "`*` marks a setting where a pair diverged.",
              "No data augmentation (paper App. E)."]
     return Table("Table 4", caption, header, body, out.frame(), notes)
+
+
+# --- Initialisation (beyond the paper) --------------------------------------------------------
+
+def initialisation(agg: pd.DataFrame) -> Table:
+    """Test and train error barriers (%) against the initialisation: rows (setup, scheme),
+    columns init_scale x split."""
+    out = Cells()
+    for c, g in cells(agg):
+        f = g.iloc[0]
+        setup, scheme, scale = setup_name(g), str(f["init"]), float(f["init_scale"])
+        row = f"{setup}, {scheme}"
+        for split in ("test", "train"):
+            out.add(c, g, row, f"×{scale:g} {split}", "error_barrier", split, g[f"{split}_error_barrier"],
+                    keys=((setup, scheme), (scale, split)))
+        out.add(c, g, row, f"×{scale:g}", "test_accuracy", "test", endpoint_accuracies(g))
+    header, body, cols = layout(out.entries, corner="setup, init scheme")
+    groups = _groups(cols, 1, lambda k: f"init scale ×{k[0]:g}")
+    sub = ["setup, init scheme"] + [k[1].capitalize() for k in cols]
+    caption = ("Test and train error barriers (Eq. 1, in %) of the minimal model (1-hidden-layer ReLU MLP) "
+               "against the initialisation: scheme (torch_default = each layer's reset_parameters(); "
+               "Kaiming / Xavier with zero biases) and a scale on the initial weights (beyond the paper). "
+               f"{provenance(agg)}.")
+    notes = [PAIRS_NOTE, BARRIER_NOTE,
+             "init scale ×s multiplies every initial weight matrix (not the biases) by s; "
+             "×1 is the scheme itself."]
+    return Table("Initialisation", caption, header, body, out.frame(), notes, groups, sub)
 
 
 # Table builders of the trained artefacts (lmc.artefacts); Table 3 is lmc.parameter_counts.
 BUILDERS: dict[str, Callable[[pd.DataFrame], Table]] = {
     "table1": table1, "table2": table2, "table4": table4,
-    "figure1": figure1, "figure2": figure2, "figure3": figure3, "figure5": figure5}
+    "figure1": figure1, "figure2": figure2, "figure3": figure3, "figure5": figure5,
+    "initialisation": initialisation}

@@ -17,7 +17,8 @@ from lmc import artefacts, datasets, grid, render, summary
 from lmc.models import toeplitz_width
 
 ROOT = Path(__file__).resolve().parents[1]
-METRICS = ("error_barrier", "error_barrier_linear", "loss_barrier", "loss_barrier_linear", "normalised_barrier")
+METRICS = ("error_barrier", "error_barrier_linear", "loss_barrier", "loss_barrier_linear",
+           "normalised_barrier")
 
 
 def load_config(*presets: str) -> dict:
@@ -36,14 +37,16 @@ def value(cell: int, pair: int, split: str) -> float:
     return (1.0 + 0.1 * cell + 0.02 * pair + (0.5 if split == "test" else 0.0)) / 100
 
 
-def fabricate(config: dict, artefact: str, pairs: int = 2, diverged_cells: tuple[int, ...] = ()) -> pd.DataFrame:
+def fabricate(config: dict, artefact: str, pairs: int = 2,
+              diverged_cells: tuple[int, ...] = ()) -> pd.DataFrame:
     """An aggregated barrier table (lmc.aggregate's columns) for the artefact's real grid."""
     rows = []
     for cell, entry in enumerate(grid.artefact_settings(config, artefact)):
         s = entry["setting"]
         for k in range(pairs):
             div = cell in diverged_cells
-            row = {"cell": cell, "label": entry["coords"].get("label", ""), "run_id": entry["run_id"], "pair": k,
+            row = {"cell": cell, "label": entry["coords"].get("label", ""),
+                   "run_id": entry["run_id"], "pair": k,
                    **{f"coord_{c}": v for c, v in entry["coords"].items() if c != "label"},
                    **{c: v for c, v in s.items() if c != "adam_betas"},
                    "dataset_title": datasets.info(s["dataset"]).title, "epochs_trained": s["epochs"],
@@ -119,7 +122,8 @@ def expected(cell: int, split: str) -> str:
 # --- each artefact from fabricated numbers -------------------------------------------------
 
 def test_table1(tmp_path, config):
-    agg = fabricate(config, "table1", diverged_cells=(20,))          # 8-Layer BS=1024, SGD High Lr: the paper's *
+    # 8-Layer BS=1024, SGD High Lr: the paper's *
+    agg = fabricate(config, "table1", diverged_cells=(20,))
     out = render_fabricated(tmp_path, "table1", agg, figures=True)
     rows = md_rows(out["md"].read_text())
     assert list(rows)[1:] == ["1-Layer, BS=30K", "1-Layer, BS=1024", "2-Layer, BS=30K", "2-Layer, BS=1024",
@@ -132,8 +136,10 @@ def test_table1(tmp_path, config):
     assert cell_of(rows, "8-Layer, BS=1024", "SGD High Lr (0.1): Test") == "*"
     assert cell_of(rows, "8-Layer, BS=1024", "SGD Med Lr (0.01): Test") == expected(21, "test")
     numbers = pd.read_csv(out["csv"])
-    one = numbers[(numbers["cell"] == 15) & (numbers["metric"] == "error_barrier") & (numbers["split"] == "train")]
-    assert one["mean"].iloc[0] == pytest.approx(1.01 + 1.5) and one["std"].iloc[0] == pytest.approx(0.0141421, rel=1e-4)
+    one = numbers[(numbers["cell"] == 15) & (numbers["metric"] == "error_barrier")
+                  & (numbers["split"] == "train")]
+    assert (one["mean"].iloc[0] == pytest.approx(1.01 + 1.5)
+            and one["std"].iloc[0] == pytest.approx(0.0141421, rel=1e-4))
     assert one["pairs"].iloc[0] == 2 and not one["diverged"].iloc[0]
     assert numbers[numbers["cell"] == 20]["diverged"].all()
     md = out["md"].read_text()
@@ -155,11 +161,11 @@ def test_table2(tmp_path, config):
 
 
 def test_figure1(tmp_path, config):
-    out = render_fabricated(tmp_path, "figure1", fabricate(config, "figure1", diverged_cells=(35,)), figures=True,
-                            paths=False)
+    out = render_fabricated(tmp_path, "figure1", fabricate(config, "figure1", diverged_cells=(35,)),
+                            figures=True, paths=False)
     rows = md_rows(out["md"].read_text())
-    assert rows["__header__"][1:] == [f"p = {p}" for p in ("0", "0.01", "0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7",
-                                                           "0.8", "0.9", "0.99")]
+    assert rows["__header__"][1:] == [f"p = {p}" for p in ("0", "0.01", "0.1", "0.2", "0.3", "0.4", "0.5",
+                                                           "0.6", "0.7", "0.8", "0.9", "0.99")]
     assert list(rows)[1:4] == ["SGD High Lr (0.1), 2-Layer, train", "SGD High Lr (0.1), 2-Layer, test",
                                "SGD High Lr (0.1), 4-Layer, train"]
     # grid order: lr (0.1, 0.01) x depth (2, 4, 8) x slope (12): cell 13 = lr 0.1, depth 4, slope 0.01
@@ -171,7 +177,8 @@ def test_figure1(tmp_path, config):
 
 
 def test_figure2(tmp_path, config):
-    out = render_fabricated(tmp_path, "figure2", fabricate(config, "figure2", diverged_cells=(9,)), figures=True)
+    out = render_fabricated(tmp_path, "figure2", fabricate(config, "figure2", diverged_cells=(9,)),
+                            figures=True)
     rows = md_rows(out["md"].read_text())
     assert list(rows)[1:] == ["MLP", "LC-CNN", "CNN", "ViT-like"]
     # grid order: model x lr (0.1, 0.01, 0.001)
@@ -190,21 +197,48 @@ def test_figure3_table4_figure5(tmp_path, config):
     # normalised barrier: barrier / mean test accuracy (0.81 + 0.01 c), in %
     c = 7                                                            # CIFAR-10, 2-Layer, Med
     vals = [value(c, k, "test") / (0.81 + 0.01 * c) * 100 for k in (0, 1)]
-    assert cell_of(rows, "CIFAR-10", "2-Layer Med (0.01) test") == summary.cell_text(summary.summarise(vals, scale=1))
+    assert (cell_of(rows, "CIFAR-10", "2-Layer Med (0.01) test")
+            == summary.cell_text(summary.summarise(vals, scale=1)))
     assert cell_of(rows, "CIFAR-10", "2-Layer High (0.1) train") == "*"
     assert "MNIST, CIFAR-10, CIFAR-100, Tiny-ImageNet" in out["md"].read_text()
 
-    t4 = md_rows(render_fabricated(tmp_path / "t4", "table4", fabricate(config, "table4", diverged_cells=(6,)))["md"].read_text())
-    assert t4["__header__"][1:] == ["2-Layer High (0.1)", "2-Layer Med (0.01)", "4-Layer High (0.1)", "4-Layer Med (0.01)",
-                                    "8-Layer High (0.1)", "8-Layer Med (0.01)"]
+    t4 = md_rows(render_fabricated(tmp_path / "t4", "table4",
+                                   fabricate(config, "table4", diverged_cells=(6,)))["md"].read_text())
+    assert t4["__header__"][1:] == ["2-Layer High (0.1)", "2-Layer Med (0.01)", "4-Layer High (0.1)",
+                                    "4-Layer Med (0.01)", "8-Layer High (0.1)", "8-Layer Med (0.01)"]
     assert cell_of(t4, "CIFAR-10", "2-Layer High (0.1)") == "*"
     assert cell_of(t4, "Tiny-ImageNet", "8-Layer Med (0.01)") == "104.00 ± 1.15"    # cell 23: A 103, B 105
 
-    out5 = render_fabricated(tmp_path / "f5", "figure5", fabricate(config, "figure5"), figures=True, paths=False)
+    out5 = render_fabricated(tmp_path / "f5", "figure5", fabricate(config, "figure5"),
+                             figures=True, paths=False)
     md5 = out5["md"].read_text()
     assert "MNIST, CIFAR-10;" in md5 and "ADAM" in md5
     assert md_rows(md5)["__header__"][1] == "2-Layer High (0.005) train"
     assert out5["png"].stat().st_size > 0
+
+
+def test_initialisation(tmp_path, config):
+    # grid order: setup (3) x scheme (5) x scale (5); cell 52 = ADAM ↑Lr + W-up, torch_default, x1
+    agg = fabricate(config, "initialisation", diverged_cells=(24,))      # SGD ↑Lr, xavier_uniform, x4
+    out = render_fabricated(tmp_path, "initialisation", agg, figures=True, paths=False)
+    rows = md_rows(out["md"].read_text())
+    assert list(rows)[1:4] == ["SGD ↑Lr, torch_default", "SGD ↑Lr, kaiming_normal",
+                               "SGD ↑Lr, kaiming_uniform"]
+    assert len(rows) - 1 == 15
+    assert rows["__header__"][1:3] == ["×0.25 test", "×0.25 train"]
+    assert cell_of(rows, "ADAM ↑Lr + W-up, torch_default", "×1 test") == expected(52, "test")
+    assert cell_of(rows, "SGD ↑Lr, xavier_uniform", "×4 train") == "*"
+    tex = out["tex"].read_text()
+    assert r"\multicolumn{2}{c}{init scale $\times$0.25}" in tex
+    numbers = pd.read_csv(out["csv"])
+    assert set(numbers["init"]) == {"torch_default", "kaiming_normal", "kaiming_uniform", "xavier_normal",
+                                    "xavier_uniform"}
+    assert sorted(set(numbers["init_scale"])) == [0.25, 0.5, 1.0, 2.0, 4.0]
+    assert out["png"].stat().st_size > 0 and out["pdf"].stat().st_size > 0
+    # Table 2's SGD ↑Lr is the initialisation artefact's torch_default x1 SGD run: one run id
+    ids = {e["run_id"] for e in grid.artefact_settings(config, "table2")}
+    init_ids = [e["run_id"] for e in grid.artefact_settings(config, "initialisation")]
+    assert init_ids[2] in ids and init_ids[27] in ids and init_ids[52] in ids
 
 
 def test_quick_preset_names_only_fashion_mnist(tmp_path, quick):
@@ -256,7 +290,8 @@ def test_figure2_mlp_is_the_toeplitz_twin(presets):
         s = e["setting"]
         if s["model"] == "mlp":
             merged = {**config["defaults"], **config["artefacts"]["figure2"].get("base", {})}
-            assert s["width"] == toeplitz_width(datasets.info(s["dataset"]).shape, merged["channels"], merged["kernel"])
+            assert s["width"] == toeplitz_width(datasets.info(s["dataset"]).shape,
+                                                merged["channels"], merged["kernel"])
 
 
 def test_untrained_table3_has_no_runs(config):
@@ -277,11 +312,13 @@ def test_labels_of_several_axes_are_joined():
 def test_full_config_dry_run(config):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     snakemake = Path(sys.executable).with_name("snakemake")
-    proc = subprocess.run([str(snakemake), "-n", "all"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    proc = subprocess.run([str(snakemake), "-n", "all"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=240)
     text = proc.stdout + proc.stderr
     assert proc.returncode == 0, text[-3000:]
     stats = dict(re.findall(r"^(\w+)\s+(\d+)$", text, re.M))
-    per_artefact = sum(len(grid.artefact_settings(config, a)) for a in artefacts.trained(list(config["artefacts"])))
+    per_artefact = sum(len(grid.artefact_settings(config, a))
+                       for a in artefacts.trained(list(config["artefacts"])))
     runs = grid.all_runs(config, list(config["artefacts"]))
     assert int(stats["setting"]) == len(runs) < per_artefact
     assert int(stats["train_pair"]) == int(stats["interpolate"]) == len(runs) * config["pairs"]
@@ -289,7 +326,8 @@ def test_full_config_dry_run(config):
     for a in ("table1", "table2", "table4", "figure1", "figure2", "figure3", "figure5"):
         assert int(stats[f"render_{a}"]) == 1
     # Table 2's "SGD ↑Lr" is also Figure 1's (2-Layer, p = 0, lr 0.1): trained once.
-    sgd = next(e["run_id"] for e in grid.artefact_settings(config, "table2") if e["coords"].get("label") == "SGD ↑Lr")
+    sgd = next(e["run_id"] for e in grid.artefact_settings(config, "table2")
+               if e["coords"].get("label") == "SGD ↑Lr")
     assert sgd in {e["run_id"] for e in grid.artefact_settings(config, "figure1")}
     assert text.count(f"output: results/runs/{sgd}/setting.json") == 1
     assert text.count(f"output: results/runs/{sgd}/pair0/init.pt") == 1

@@ -8,14 +8,15 @@ import copy
 import math
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import torch
 import yaml
 from torch import nn
 
-from lmc import config as lmc_config, grid, train
-from lmc.models import (INIT_SCHEMES, MLP, CNN, AttentionViT, LocallyConnected, build_model, initialise,
-                        table3_counts)
+from lmc import config as lmc_config
+from lmc import grid, names, summary, train
+from lmc.models import CNN, INIT_SCHEMES, MLP, AttentionViT, LocallyConnected, build_model, table3_counts
 
 ROOT = Path(__file__).resolve().parents[1]
 MNIST, CIFAR = (1, 28, 28), (3, 32, 32)
@@ -112,7 +113,8 @@ def old_kaiming_reference(kind: str, seed: int) -> dict[str, torch.Tensor]:
         w.normal_(0.0, math.sqrt(2.0) / math.sqrt(16))
         nn.init.kaiming_normal_(fc.weight, nonlinearity="relu")
         nn.init.zeros_(fc.bias)
-        out.update({"weight": w, "bias": b, "classifier.weight": fc.weight.data, "classifier.bias": fc.bias.data})
+        out.update({"weight": w, "bias": b, "classifier.weight": fc.weight.data,
+                    "classifier.bias": fc.bias.data})
     elif kind == "vit":
         d = p["heads"] * p["head_dim"]
         embed = nn.Linear(49, d)
@@ -227,7 +229,8 @@ def test_vit_spread_and_fixed_parts(scheme):
     for t in (model.cls_token, model.pos):
         assert t.detach().std().item() == pytest.approx(0.02, rel=0.2)
     for norm in (model.norm_attn, model.norm_out):
-        assert torch.equal(norm.weight.detach(), torch.ones(384)) and torch.equal(norm.bias.detach(), torch.zeros(384))
+        assert (torch.equal(norm.weight.detach(), torch.ones(384))
+                and torch.equal(norm.bias.detach(), torch.zeros(384)))
 
 
 # --- init_scale ----------------------------------------------------------------------------
@@ -276,7 +279,8 @@ def _setting(**kw) -> dict:
 def test_init_is_part_of_every_run_id(model, extra):
     s = _setting(model=model, **extra)
     canon = grid.canonical(s)
-    assert canon["init"] == "torch_default" and canon["init_scale"] == 1.0 and isinstance(canon["init_scale"], float)
+    assert (canon["init"] == "torch_default" and canon["init_scale"] == 1.0
+            and isinstance(canon["init_scale"], float))
     assert grid.run_id(s) == grid.run_id({**s, "init_scale": 1})          # 1 and 1.0: one run
     assert grid.run_id(s) != grid.run_id({**s, "init": "kaiming_normal"})
     assert grid.run_id(s) != grid.run_id({**s, "init_scale": 0.5})
@@ -290,7 +294,8 @@ def test_initial_state_follows_the_setting():
     b = train.initial_state({**s, "init": "kaiming_normal"}, 9)
     torch.manual_seed(9)
     ref = [nn.Linear(784, 16), nn.Linear(16, 10)]
-    assert torch.equal(a["layers.0.weight"], ref[0].weight.data) and torch.equal(a["layers.1.bias"], ref[1].bias.data)
+    assert (torch.equal(a["layers.0.weight"], ref[0].weight.data)
+            and torch.equal(a["layers.1.bias"], ref[1].bias.data))
     # Kaiming-normal with the ReLU gain: ~2.4x the spread of U(±1/sqrt(784)) (sqrt(6) = 2.45).
     ratio = (b["layers.0.weight"].std() / a["layers.0.weight"].std()).item()
     assert ratio == pytest.approx(math.sqrt(6), rel=0.05)
@@ -316,7 +321,8 @@ def _describe(cfg: dict) -> str:
 
 BAD = {
     "unknown scheme": (lambda c: c["defaults"].update(init="he_normal"),
-                       "config error at defaults.init: 'he_normal' is not one of ['torch_default', 'kaiming_normal', "),
+                       "config error at defaults.init: 'he_normal' is not one of "
+                       "['torch_default', 'kaiming_normal', "),
     "zero scale": (lambda c: c["defaults"].update(init_scale=0),
                    "config error at defaults.init_scale: 0 is less than or equal to the minimum of 0"),
     "negative scale": (lambda c: c["defaults"].update(init_scale=-0.5),
@@ -328,8 +334,8 @@ BAD = {
     "unknown scheme in base": (lambda c: c["artefacts"]["table2"].update(base={"init": "orthogonal"}),
                                "config error at artefacts.table2.base.init: 'orthogonal' is not one of"),
     "bad scale on an axis": (lambda c: c["artefacts"]["table2"]["grid"].append({"init_scale": [1.0, 0.0]}),
-                             "config error at artefacts.table2.grid.1.init_scale.1: 0.0 is less than or equal to "
-                             "the minimum of 0"),
+                             "config error at artefacts.table2.grid.1.init_scale.1: 0.0 is less than or "
+                             "equal to the minimum of 0"),
     "unknown scheme on an axis": (lambda c: c["artefacts"]["table2"]["grid"].append({"init": ["xavier"]}),
                                   "config error at artefacts.table2.grid.1.init.0: 'xavier' is not one of"),
     "unknown scheme in a grid entry": (lambda c: c["artefacts"]["table2"]["grid"][0][0].update(init="he"),
@@ -352,20 +358,19 @@ def test_schema_accepts_every_scheme_and_axes():
     schema = yaml.safe_load((ROOT / "config" / "schema.yaml").read_text())
     cfg = _config()
     for scheme in INIT_SCHEMES:
-        jsonschema.validate({**cfg, "defaults": {**cfg["defaults"], "init": scheme, "init_scale": 0.5}}, schema)
+        jsonschema.validate({**cfg, "defaults": {**cfg["defaults"], "init": scheme, "init_scale": 0.5}},
+                            schema)
     axes = copy.deepcopy(cfg)
-    axes["artefacts"]["table2"]["grid"].append({"init": ["torch_default", "kaiming_normal"], "init_scale": [1.0, 2.0]})
+    axes["artefacts"]["table2"]["grid"].append({"init": ["torch_default", "kaiming_normal"],
+                                                "init_scale": [1.0, 2.0]})
     jsonschema.validate(axes, schema)
     assert len(grid.artefact_settings(axes, "table2")) == 4 * len(grid.artefact_settings(cfg, "table2"))
 
 
 def test_captions_and_titles_name_the_initialisation():
-    import pandas as pd
-
-    from lmc import tables
-
     agg = pd.DataFrame({"cell": [0, 0, 1, 1], "pair": [0, 1, 0, 1], "dataset_title": "MNIST", "epochs": 2,
                         "label": "", "model": "mlp", "init": ["torch_default"] * 2 + ["kaiming_normal"] * 2,
                         "init_scale": [1.0, 1.0, 0.5, 0.5]})
-    assert tables.provenance(agg) == "MNIST; 2 pair(s) per setting; 2 epochs; init torch_default, kaiming_normal ×0.5"
-    assert tables.cell_titles(agg) == {0: "init torch_default, init ×1", 1: "init kaiming_normal, init ×0.5"}
+    assert summary.provenance(agg) == ("MNIST; 2 pair(s) per setting; 2 epochs; "
+                                       "init torch_default, kaiming_normal ×0.5")
+    assert names.cell_titles(agg) == {0: "init torch_default, init ×1", 1: "init kaiming_normal, init ×0.5"}

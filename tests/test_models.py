@@ -74,7 +74,8 @@ def test_vit_count_beside_paper():
     the architecture that moves the count shows up here and in the report."""
     count = table3_counts(CIFAR, 10, vit_setting=PAPER_VIT, **PAPER_CONV)["vit"]
     d, tokens = 384, 64 + 1
-    by_hand = (48 * d + d) + d + tokens * d + 2 * d + (d * 3 * d + 3 * d) + (d * d + d) + 2 * d + (d * 10 + 10)
+    by_hand = ((48 * d + d) + d + tokens * d + 2 * d + (d * 3 * d + 3 * d) + (d * d + d) + 2 * d
+               + (d * 10 + 10))
     print(f"\nViT-like (CIFAR-10, patch 4, 8x48): {count:,} = {count / 1e6:.2f}M  (paper: ~1.08M)")
     assert count == by_hand == 640_906
     assert count == parameter_count(_build("vit", PAPER_VIT, CIFAR))
@@ -146,14 +147,17 @@ def test_stacked_members_match_individual_runs(kind):
     states = []
     for seed in (10, 11):
         torch.manual_seed(seed)
-        states.append({k: v.detach().clone() for k, v in _build(kind, SMALL[kind], MNIST).state_dict().items()})
+        states.append({k: v.detach().clone()
+                       for k, v in _build(kind, SMALL[kind], MNIST).state_dict().items()})
     params = {k: v.requires_grad_() for k, v in stacked.stack_states(states, "cpu").items()}
     x = torch.randn(2, 5, *MNIST)
     y = torch.randint(0, 10, (2, 5))
 
     logits = stacked.batched_forward(model)(params, x)                  # [2, 5, 10]
-    nn.functional.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="none").view(2, -1).mean(1).sum().backward()
-    shared = stacked.batched_forward(model, shared_input=True)({k: v.detach() for k, v in params.items()}, x[0])
+    nn.functional.cross_entropy(logits.flatten(0, 1), y.flatten(),
+                                reduction="none").view(2, -1).mean(1).sum().backward()
+    shared = stacked.batched_forward(model, shared_input=True)({k: v.detach() for k, v in params.items()},
+                                                               x[0])
     for m, state in enumerate(states):
         own = {k: v.clone().requires_grad_() for k, v in state.items()}
         alone = functional_call(model, own, (x[m],))

@@ -100,7 +100,8 @@ BAD_CONFIGS = {
     "unknown init scheme": ({"defaults": {"init": "he_normal"}},
                             "config error at defaults.init: 'he_normal' is not one of"),
     "init_scale not positive": ({"defaults": {"init_scale": 0}},
-                                "config error at defaults.init_scale: 0 is less than or equal to the minimum of 0"),
+                                "config error at defaults.init_scale: 0 is less than or equal to "
+                                "the minimum of 0"),
     "missing offline dataset": ({"offline_sources": {"fashion_mnist": "/nonexistent/fmnist"}},
                                 "config error at offline_sources.fashion_mnist: "
                                 "folder /nonexistent/fmnist does not exist"),
