@@ -18,8 +18,9 @@ def agg(settings: list[tuple[dict, list[float]]], normalised: bool = False) -> p
         for k, v in enumerate(values):
             diverged = v is None
             b = float("nan") if diverged else v / 100
+            norm = b if normalised else float("nan")
             rows.append({**BASE, **over, "cell": cell, "pair": k, "diverged": diverged,
-                         "test_error_barrier": b, "test_normalised_barrier": b if normalised else float("nan")})
+                         "test_error_barrier": b, "test_normalised_barrier": norm})
     return pd.DataFrame(rows)
 
 
