@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .layout import Table
 from .names import as_int, model_title, opt_lr
 from .summary import cells, is_diverged, provenance, summarise
-from .tables import Table
 
 SUPPORTED, NOT_SUPPORTED, NOT_TESTABLE = "supported", "not supported", "not testable at this scale"
 THRESHOLD = 2.0        # % test error barrier below which the paper calls a pair linearly connected

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 
-from .tables import Table
+from .layout import Table
 
 
 def to_markdown(t: Table) -> str:

@@ -9,10 +9,10 @@ from typing import Any
 import pandas as pd
 
 from . import datasets
+from .layout import Table
 from .models import table3_counts as model_counts
 from .models import toeplitz_width
 from .names import MODEL_TITLES
-from .tables import Table
 
 # The paper's Table 3 (CIFAR-10, 128 channels, kernel 4) and App. D's ViT-like count, in M.
 PAPER_TABLE3 = {"cnn": 0.09, "lcn": 0.48, "mlp": 25.26, "vit": 1.08}

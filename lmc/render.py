@@ -7,11 +7,11 @@ from typing import Any
 
 import pandas as pd
 
-from . import claims, formats, io, names, parameter_counts, plots, summary, tables
+from . import claims, formats, io, layout, names, parameter_counts, plots, summary, tables
 from .artefacts import ARTEFACTS
 
 
-def write_table(table: tables.Table, outputs: Mapping[str, str]) -> None:
+def write_table(table: layout.Table, outputs: Mapping[str, str]) -> None:
     io.write_text(formats.to_markdown(table), outputs["md"])
     io.write_text(formats.to_latex(table), outputs["tex"])
     io.write_csv(table.numbers, outputs["csv"])
@@ -20,7 +20,7 @@ def write_table(table: tables.Table, outputs: Mapping[str, str]) -> None:
 
 
 def render_artefact(artefact: str, barriers_csv: str, paths_csv: str,
-                    outputs: Mapping[str, str]) -> tables.Table:
+                    outputs: Mapping[str, str]) -> layout.Table:
     """Write every output of a trained artefact named in `outputs` (keys md, tex, csv,
     html; png, pdf for the paper's figure; paths_png, paths_pdf for the path figure)."""
     if artefact not in tables.BUILDERS:
@@ -42,14 +42,14 @@ def render_artefact(artefact: str, barriers_csv: str, paths_csv: str,
     return table
 
 
-def render_table3(points: Sequence[Mapping[str, Any]], outputs: Mapping[str, str]) -> tables.Table:
+def render_table3(points: Sequence[Mapping[str, Any]], outputs: Mapping[str, str]) -> layout.Table:
     """Table 3 from its grid points (no training): parameter counts from lmc.models."""
     table = parameter_counts.table3(parameter_counts.parameter_table(points))
     write_table(table, outputs)
     return table
 
 
-def render_claims(barriers_csvs: Mapping[str, str], outputs: Mapping[str, str]) -> tables.Table:
+def render_claims(barriers_csvs: Mapping[str, str], outputs: Mapping[str, str]) -> layout.Table:
     """The claims table from the aggregated barriers of the artefacts it reads
     (artefact -> barriers CSV; only the configured ones)."""
     table = claims.claims_table({name: pd.read_csv(path) for name, path in barriers_csvs.items()})

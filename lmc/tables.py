@@ -6,21 +6,20 @@ diverged, as in the paper's Table 1. Every artefact has a table, figures include
 numbers behind the figure), so each can be read without the plot. Rows and columns
 follow the paper's tables; their order is the order of the config's grid (first
 appearance), so a preset that drops a value drops a row or column and nothing else.
-Display names come from `lmc.names`; Markdown/LaTeX/HTML output is `lmc.formats`."""
+Cells are laid out with `lmc.layout`, named through `lmc.names`, and written as
+Markdown/LaTeX/HTML by `lmc.formats`."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
 
 import pandas as pd
 
+from .layout import Cells, Table, header_groups, layout
 from .names import (
     as_int,
     batch_title,
     config_label,
     depth_lr,
-    is_missing,
     lr_title,
     lrs_phrase,
     model_title,
@@ -29,25 +28,7 @@ from .names import (
     optimizer_title,
     setup_name,
 )
-from .summary import Summary, cell_text, cells, endpoint_accuracies, is_diverged, provenance, summarise
-
-
-@dataclass
-class Table:
-    """A rendered table: header row, body rows of strings, caption and notes.
-
-    `groups` optionally spans the header: [(text, number of columns), ...] covering
-    every column; LaTeX draws it as a \\multicolumn row above the header (Markdown has
-    one header row, so there the group text is already part of each column name)."""
-    title: str
-    caption: str
-    header: list[str]
-    rows: list[list[str]]
-    numbers: pd.DataFrame          # tidy numbers behind the cells (the .csv output)
-    notes: list[str] = field(default_factory=list)
-    groups: list[tuple[str, int]] | None = None
-    subheader: list[str] | None = None   # the LaTeX header under `groups` (defaults to `header`)
-
+from .summary import cells, endpoint_accuracies, provenance
 
 BARRIER_NOTE = ("Barrier B = max_α E(Θ(α)) − ½(E(A)+E(B)) over α ∈ {0, 0.1, …, 1} (Eq. 1); "
                 "`*` marks a setting where a pair diverged.")
@@ -56,97 +37,6 @@ NORMALISED_NOTE = ("Normalised barrier B̄ = B / ½(Acc_test(A)+Acc_test(B)) (Eq
                    "`*` marks a setting where a pair diverged.")
 PAIRS_NOTE = ("Mean ± std over pairs; each pair is two networks from one initialisation trained with "
               "different data orders.")
-
-SETTING_COLUMNS = ("dataset", "dataset_title", "model", "depth", "width", "slope", "channels", "kernel",
-                   "patch", "heads", "head_dim", "init", "init_scale", "optimizer", "lr", "batch_size",
-                   "epochs", "warmup_fraction")
-
-
-# --- cells and their numbers -----------------------------------------------------------------
-
-@dataclass
-class Entry:
-    """One body cell before layout: its row and column keys (tuples of components),
-    their labels, and the text."""
-    row: tuple
-    column: tuple
-    row_label: str
-    column_label: str
-    text: str
-
-
-class Cells:
-    """A table's body cells and the tidy numbers behind them, added together from one
-    summary so the text and the .csv cannot disagree."""
-
-    def __init__(self) -> None:
-        self.entries: list[Entry] = []
-        self.records: list[dict[str, Any]] = []
-
-    def add(self, cell: int, g: pd.DataFrame, row: str, column: str, metric: str, split: str,
-            values: Iterable[float], keys: tuple[tuple, tuple] | None = None) -> None:
-        """Summarise `values` of setting `cell` (its pairs `g`); record the numbers and,
-        given `keys` (row key, column key), a visible cell at that place."""
-        s = summarise(values)
-        if keys is not None:
-            self.entries.append(Entry(keys[0], keys[1], row, column, cell_text(s, is_diverged(g))))
-        self.records.append(_record(cell, g, row, column, metric, split, s))
-
-    def frame(self) -> pd.DataFrame:
-        """The tidy .csv of an artefact: position, metric, setting columns, statistics."""
-        frame = pd.DataFrame(self.records)
-        front = ["cell", "row", "column", "metric", "split"]
-        back = ["mean", "std", "pairs", "diverged"]
-        middle = [c for c in SETTING_COLUMNS if c in frame.columns]
-        return frame[front + middle + [c for c in frame.columns if c not in front + middle + back] + back]
-
-
-def _record(cell: int, g: pd.DataFrame, row: str, column: str, metric: str, split: str,
-            s: Summary) -> dict[str, Any]:
-    """One tidy line of an artefact's .csv: where it sits, its setting, its statistics (in %)."""
-    first = g.iloc[0]
-    rec: dict[str, Any] = {"cell": cell, "row": row, "column": column, "metric": metric, "split": split}
-    rec.update({k: first[k] for k in SETTING_COLUMNS if k in g.columns and not is_missing(first[k])})
-    rec.update({"mean": s.mean, "std": s.std, "pairs": int(g["pair"].nunique()), "diverged": is_diverged(g)})
-    return rec
-
-
-def _order(keys: Iterable[tuple]) -> list[tuple]:
-    """Distinct key tuples, sorted component by component by first appearance."""
-    keys = list(keys)
-    ranks: list[dict[Any, int]] = []
-    for key in keys:
-        for i, v in enumerate(key):
-            if len(ranks) <= i:
-                ranks.append({})
-            ranks[i].setdefault(v, len(ranks[i]))
-    return sorted(dict.fromkeys(keys), key=lambda t: tuple(ranks[i][v] for i, v in enumerate(t)))
-
-
-def layout(entries: Sequence[Entry], corner: str = "", missing: str = "–"
-           ) -> tuple[list[str], list[list[str]], list[tuple]]:
-    """Header and body from entries; rows and columns in first-appearance order of each
-    key component. Returns (header, body, column keys)."""
-    rows = _order(e.row for e in entries)
-    cols = _order(e.column for e in entries)
-    row_label = {e.row: e.row_label for e in entries}
-    col_label = {e.column: e.column_label for e in entries}
-    text = {(e.row, e.column): e.text for e in entries}
-    header = [corner] + [col_label[c] for c in cols]
-    body = [[row_label[r]] + [text.get((r, c), missing) for c in cols] for r in rows]
-    return header, body, cols
-
-
-def _groups(cols: Sequence[tuple], n_group: int, title: Callable[[tuple], str]) -> list[tuple[str, int]]:
-    """Header spans over the leading `n_group` components of each column key."""
-    groups: list[tuple[str, int]] = [("", 1)]
-    for c in cols:
-        name = title(c[:n_group])
-        if len(groups) > 1 and groups[-1][0] == name:
-            groups[-1] = (name, groups[-1][1] + 1)
-        else:
-            groups.append((name, 1))
-    return groups
 
 
 def _accuracy_note(agg: pd.DataFrame) -> list[str]:
@@ -179,7 +69,7 @@ def table1(agg: pd.DataFrame) -> Table:
                     g[f"{split}_error_barrier"], keys=((depth, -bs), (opt, lr, split)))
         out.add(c, g, row, group, "test_accuracy", "test", endpoint_accuracies(g))
     header, body, cols = layout(out.entries, corner="L-layer, batch size")
-    groups = _groups(cols, 2, lambda k: f"{optimizer_title(k[0])} {lr_title(k[0], k[1])}")
+    groups = header_groups(cols, 2, lambda k: f"{optimizer_title(k[0])} {lr_title(k[0], k[1])}")
     sub = ["L-layer, batch size"] + [k[2].capitalize() for k in cols]
     caption = ("Test and train error barriers (Eq. 1, in %) of L-layer linear networks across optimisation "
                f"schemes (optimiser / learning rate / batch size BS) (paper Table 1). {provenance(agg)}.")
@@ -270,7 +160,8 @@ def _figure2_shapes(agg: pd.DataFrame) -> str:
 
 # --- Figure 3, Table 4, Figure 5 ------------------------------------------------------------
 
-def _normalised_table(agg: pd.DataFrame, title: str, caption: str) -> Table:
+def _normalised_table(agg: pd.DataFrame, title: str, paper: str) -> Table:
+    """Normalised barrier (Eq. 2, %) per dataset; columns depth x learning rate x split."""
     out = Cells()
     for c, g in cells(agg):
         f = g.iloc[0]
@@ -281,23 +172,19 @@ def _normalised_table(agg: pd.DataFrame, title: str, caption: str) -> Table:
                     keys=((f["dataset"],), (as_int(f["depth"]), f["optimizer"], float(f["lr"]), split)))
         out.add(c, g, row, depth_lr(f), "test_accuracy", "test", endpoint_accuracies(g))
     header, body, _ = layout(out.entries, corner="dataset")
-    return Table(title, f"{caption} {provenance(agg)}.", header, body, out.frame(),
-                 [PAIRS_NOTE, NORMALISED_NOTE])
+    caption = ("Normalised performance-aware barrier (Eq. 2, in %) of L-layer ReLU MLPs "
+               f"trained with {lrs_phrase(agg)}, per dataset (paper {paper}). {provenance(agg)}.")
+    return Table(title, caption, header, body, out.frame(), [PAIRS_NOTE, NORMALISED_NOTE])
 
 
 def figure3(agg: pd.DataFrame) -> Table:
-    """Numbers of Figure 3: normalised barrier (Eq. 2, %) per dataset; columns depth x
-    SGD learning rate x split."""
-    return _normalised_table(agg, "Figure 3",
-                             "Normalised performance-aware barrier (Eq. 2, in %) of L-layer ReLU MLPs "
-                             f"trained with {lrs_phrase(agg)}, per dataset (paper Figure 3).")
+    """Numbers of Figure 3: normalised barrier (Eq. 2, %) of SGD-trained MLPs per dataset."""
+    return _normalised_table(agg, "Figure 3", "Figure 3")
 
 
 def figure5(agg: pd.DataFrame) -> Table:
     """Numbers of Figure 5: normalised barrier (Eq. 2, %) of Adam-trained MLPs per dataset."""
-    return _normalised_table(agg, "Figure 5",
-                             "Normalised performance-aware barrier (Eq. 2, in %) of L-layer ReLU MLPs "
-                             f"trained with {lrs_phrase(agg)}, per dataset (paper Figure 5, App. C.1).")
+    return _normalised_table(agg, "Figure 5", "Figure 5, App. C.1")
 
 
 def table4(agg: pd.DataFrame) -> Table:
@@ -332,7 +219,7 @@ def initialisation(agg: pd.DataFrame) -> Table:
                     keys=((setup, scheme), (scale, split)))
         out.add(c, g, row, f"×{scale:g}", "test_accuracy", "test", endpoint_accuracies(g))
     header, body, cols = layout(out.entries, corner="setup, init scheme")
-    groups = _groups(cols, 1, lambda k: f"init scale ×{k[0]:g}")
+    groups = header_groups(cols, 1, lambda k: f"init scale ×{k[0]:g}")
     sub = ["setup, init scheme"] + [k[1].capitalize() for k in cols]
     caption = ("Test and train error barriers (Eq. 1, in %) of the minimal model (1-hidden-layer ReLU MLP) "
                "against the initialisation: scheme (torch_default = each layer's reset_parameters(); "

@@ -16,7 +16,8 @@ from torch import nn
 
 from lmc import config as lmc_config
 from lmc import grid, names, summary, train
-from lmc.models import CNN, INIT_SCHEMES, MLP, AttentionViT, LocallyConnected, build_model, table3_counts
+from lmc.initialisation import INIT_SCHEMES
+from lmc.models import CNN, MLP, AttentionViT, LocallyConnected, build_model, table3_counts
 
 ROOT = Path(__file__).resolve().parents[1]
 MNIST, CIFAR = (1, 28, 28), (3, 32, 32)

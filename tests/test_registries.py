@@ -7,7 +7,8 @@ from pathlib import Path
 import yaml
 
 from lmc import artefacts, datasets, grid, plots, tables
-from lmc.models import INIT_SCHEMES, build_model
+from lmc.initialisation import INIT_SCHEMES
+from lmc.models import build_model
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = yaml.safe_load((ROOT / "config" / "schema.yaml").read_text())
