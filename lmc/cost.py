@@ -80,7 +80,7 @@ def cost_table(config: Mapping[str, Any]) -> pd.DataFrame:
     seen: set[str] = set()
     rows = []
     points = len(config["alphas"])
-    for artefact in artefacts.trained(list(config["artefacts"])):
+    for artefact in artefacts.trained(grid.built_artefacts(config)):
         entries = grid.artefact_settings(config, artefact)
         new = [e for e in {e["run_id"]: e for e in entries}.values() if e["run_id"] not in seen]
         seen.update(e["run_id"] for e in new)

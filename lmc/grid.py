@@ -136,6 +136,19 @@ def artefact_settings(config: Mapping[str, Any], artefact: str) -> list[dict[str
     return out
 
 
+def built_artefacts(config: Mapping[str, Any]) -> list[str]:
+    """The artefacts this config builds, in config order: those named by `build` (a
+    preset's selection; every artefact under `artefacts` when `build` is absent or
+    empty, since a preset cannot delete keys config.yaml defines)."""
+    configured = list(config["artefacts"])
+    chosen = config.get("build") or configured
+    unknown = [a for a in chosen if a not in configured]
+    if unknown:
+        raise GridError(f"build: {', '.join(unknown)} not under artefacts "
+                        f"(configured: {', '.join(configured)})")
+    return [a for a in configured if a in chosen]
+
+
 def all_runs(config: Mapping[str, Any], artefacts: Sequence[str]) -> dict[str, dict[str, Any]]:
     """run id -> setting, over the given artefacts (shared settings appear once;
     artefacts that need no training are skipped)."""

@@ -4,7 +4,7 @@ from lmc import artefacts as lmc_artefacts, grid, resources as lmc_resources, ru
 from lmc.datasets import DATASETS
 
 try:
-    ARTEFACTS = list(config["artefacts"])
+    ARTEFACTS = grid.built_artefacts(config)
     # Artefacts built from trained pairs; the others (Table 3) are computed from the
     # model classes alone.
     TRAINED = lmc_artefacts.trained(ARTEFACTS)

@@ -331,3 +331,14 @@ def test_full_config_dry_run(config):
     assert sgd in {e["run_id"] for e in grid.artefact_settings(config, "figure1")}
     assert text.count(f"output: results/runs/{sgd}/setting.json") == 1
     assert text.count(f"output: results/runs/{sgd}/pair0/init.pt") == 1
+
+
+def test_build_selects_artefacts(config):
+    assert grid.built_artefacts(config) == list(config["artefacts"])          # build: [] -> every one
+    fashion = load_config("config/fashion.yaml")
+    assert grid.built_artefacts(fashion) == ["table1", "figure1", "table2", "initialisation", "claims"]
+    runs = grid.all_runs(fashion, grid.built_artefacts(fashion))
+    assert {s["dataset"] for s in runs.values()} == {"fashion_mnist"}
+    assert {s["epochs"] for s in runs.values()} == {20} and fashion["pairs"] == 3
+    with pytest.raises(grid.GridError, match="build: figure9 not under artefacts"):
+        grid.built_artefacts({**config, "build": ["table2", "figure9"]})

@@ -20,7 +20,7 @@ def test_schema_names_equal_registries():
     assert defs["model_name"]["enum"] == list(grid.MODEL_KEYS)
     assert defs["optimizer_name"]["enum"] == list(grid.OPTIMIZER_KEYS)
     assert defs["init_name"]["enum"] == list(INIT_SCHEMES)
-    assert SCHEMA["properties"]["artefacts"]["propertyNames"]["enum"] == list(artefacts.ARTEFACTS)
+    assert defs["artefact_name"]["enum"] == list(artefacts.ARTEFACTS)
 
 
 def test_schema_names_each_list_once():
