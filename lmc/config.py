@@ -8,6 +8,8 @@ from typing import Any
 import jsonschema
 import yaml
 
+from . import artefacts, datasets, grid
+
 SCHEMA = "config/schema.yaml"
 
 
@@ -47,4 +49,30 @@ def check_offline_sources(config: Mapping[str, Any]) -> list[str]:
                     else "copy the files there")
             problems.append(f"config error at offline_sources.{name}: folder {folder} does not exist "
                             f"({hint}, or remove the key to download instead)")
+    return problems
+
+
+def check_cross_keys(config: Mapping[str, Any]) -> list[str]:
+    """Problems the schema cannot express (rules across keys), found before any job runs;
+    each one line naming the key and the fix."""
+    problems = []
+    alphas = [float(a) for a in config["alphas"]]
+    if alphas[0] != 0.0 or alphas[-1] != 1.0 or any(b <= a for a, b in zip(alphas, alphas[1:])):
+        problems.append(f"config error at alphas: {alphas} must ascend strictly from 0.0 (network A) to 1.0 "
+                        "(network B), e.g. [0.0, 0.1, ..., 1.0]; the barriers are measured against both ends")
+    try:
+        trained = artefacts.trained(grid.built_artefacts(config))
+        entries = {a: grid.artefact_settings(config, a) for a in trained}
+    except grid.GridError as e:
+        return problems + [f"config error: {e}"]
+    for artefact, settings in entries.items():
+        for entry in settings:
+            s = entry["setting"]
+            meta = datasets.info(s["dataset"])
+            if s["batch_size"] >= meta.n_train:
+                problems.append(f"config error at artefacts.{artefact}: batch_size {s['batch_size']} is not "
+                                f"below the {meta.n_train} training images of {meta.title}, so every epoch "
+                                "is one full batch and A and B see the same data: they would be one network; "
+                                "use a smaller batch_size")
+                break
     return problems

@@ -102,6 +102,15 @@ BAD_CONFIGS = {
     "init_scale not positive": ({"defaults": {"init_scale": 0}},
                                 "config error at defaults.init_scale: 0 is less than or equal to "
                                 "the minimum of 0"),
+    "alphas not from 0 to 1": ({"alphas": [0.1, 0.5, 1.0]},
+                               "config error at alphas: [0.1, 0.5, 1.0] must ascend strictly from 0.0"),
+    "alphas not ascending": ({"alphas": [0.0, 0.5, 0.25, 1.0]}, "config error at alphas:"),
+    "batch as large as the split": ({"defaults": {"batch_size": 100000}},
+                                    "config error at artefacts.table2: batch_size 100000 is not below "
+                                    "the 60000 training images of MNIST"),
+    "unknown artefact to build": ({"build": ["figure9"]}, "config error at build.0: 'figure9' is not one of"),
+    "artefact to build not configured": ({"build": ["figure1"]},
+                                         "config error: build: figure1 not under artefacts"),
     "missing offline dataset": ({"offline_sources": {"fashion_mnist": "/nonexistent/fmnist"}},
                                 "config error at offline_sources.fashion_mnist: "
                                 "folder /nonexistent/fmnist does not exist"),
