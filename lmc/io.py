@@ -23,11 +23,19 @@ def atomic_write(path: str | os.PathLike, write: Callable[[str], Any]) -> None:
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())     # mkstemp's 0600 would hide results from colleagues
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    """The process's umask (os.umask can only be read by setting it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _torch_bytes(obj: Any) -> bytes:

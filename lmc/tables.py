@@ -93,8 +93,9 @@ def table2(agg: pd.DataFrame) -> Table:
         out.add(c, g, "Acc_test (%)", labels[c], "test_accuracy", "test", endpoint_accuracies(g),
                 keys=(("Acc_test (%)",), (c,)))
     header, body, _ = layout(out.entries)
-    caption = ("Error barriers (Eq. 1, in %) of a 1-hidden-layer ReLU MLP under five optimisation setups "
-               f"(paper Table 2). {provenance(agg)}.")
+    n = len(groups)
+    caption = (f"Error barriers (Eq. 1, in %) of a 1-hidden-layer ReLU MLP under {n} optimisation "
+               f"setup{'s' if n != 1 else ''} (paper Table 2: five). {provenance(agg)}.")
     notes = [PAIRS_NOTE, BARRIER_NOTE, "Acc_test is the endpoints' test accuracy (A and B pooled)."]
     return Table("Table 2", caption, header, body, out.frame(), notes)
 

@@ -44,3 +44,4 @@ def test_every_model_name_builds():
                "head_dim": 2, "init": "torch_default", "init_scale": 1.0}
     for model in grid.MODEL_KEYS:
         assert build_model({**setting, "model": model}, (1, 28, 28), 10) is not None
+
