@@ -9,7 +9,10 @@ from typing import Any
 
 import pandas as pd
 
-from . import barrier, datasets
+from . import barrier, datasets, io
+
+METRICS_COLUMNS = ("epoch", "member", "train_loss", "diverged")
+PATH_COLUMNS = ("split", "alpha", "loss", "error", "accuracy")
 
 
 @dataclass(frozen=True)
@@ -27,8 +30,8 @@ class PairFiles:
 
 def pair_row(f: PairFiles) -> dict[str, Any]:
     setting = json.loads(open(f.setting_json).read())
-    metrics = pd.read_csv(f.metrics_csv)
-    path = pd.read_csv(f.interpolation_csv)
+    metrics = io.read_csv(f.metrics_csv, METRICS_COLUMNS)
+    path = io.read_csv(f.interpolation_csv, PATH_COLUMNS)
     diverged = bool(metrics["diverged"].any())
     last = metrics[metrics["epoch"] == metrics["epoch"].max()].set_index("member")
     row: dict[str, Any] = {"cell": f.cell, "label": f.label, "run_id": f.run_id, "pair": f.pair}
@@ -55,7 +58,7 @@ def paths(files: Sequence[PairFiles]) -> pd.DataFrame:
     """All interpolation curves of an artefact in one tidy table (for path figures)."""
     frames = []
     for f in files:
-        p = pd.read_csv(f.interpolation_csv)
+        p = io.read_csv(f.interpolation_csv, PATH_COLUMNS)
         p.insert(0, "pair", f.pair)
         p.insert(0, "run_id", f.run_id)
         p.insert(0, "label", f.label)

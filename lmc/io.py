@@ -5,12 +5,31 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import torch
+
+
+class CorruptFileError(RuntimeError):
+    """A result file cannot be read; the message names it and says how to rebuild it."""
+
+
+def _rebuild_hint(path: str | os.PathLike) -> str:
+    return (f"delete it (rm {path}) and run snakemake again: the job that makes it re-runs "
+            "(nothing else is lost)")
+
+
+def _torch_load(path: str | os.PathLike) -> Any:
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise
+    except Exception as e:          # truncated zip, garbage bytes, not a checkpoint: one message for all
+        raise CorruptFileError(f"{path}: not a readable checkpoint ({type(e).__name__}: "
+                               f"{' '.join(str(e).split())[:160]}); {_rebuild_hint(path)}") from None
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[str], Any]) -> None:
@@ -54,7 +73,9 @@ def save_weights(state: Mapping[str, torch.Tensor], path: str | os.PathLike) -> 
 
 
 def load_weights(path: str | os.PathLike) -> dict[str, torch.Tensor]:
-    return torch.load(path, map_location="cpu", weights_only=True)
+    """A state dict saved by `save_weights` (weights-only load); CorruptFileError names an
+    unreadable file."""
+    return _torch_load(path)
 
 
 def save_state(state: Mapping[str, Any], path: str | os.PathLike) -> None:
@@ -64,12 +85,29 @@ def save_state(state: Mapping[str, Any], path: str | os.PathLike) -> None:
 
 
 def load_state(path: str | os.PathLike) -> dict[str, Any]:
-    return torch.load(path, map_location="cpu", weights_only=True)
+    return _torch_load(path)
 
 
 def write_csv(table: pd.DataFrame, path: str | os.PathLike) -> None:
     """Tidy CSV with a fixed float format so reruns give identical bytes."""
     atomic_write(path, lambda tmp: table.to_csv(tmp, index=False, float_format="%.10g", lineterminator="\n"))
+
+
+def read_csv(path: str | os.PathLike, columns: Sequence[str]) -> pd.DataFrame:
+    """A result CSV with at least `columns`; CorruptFileError names a file that cannot be
+    parsed or lacks them (a truncated or hand-edited result)."""
+    try:
+        table = pd.read_csv(path)
+    except FileNotFoundError:
+        raise
+    except Exception as e:
+        raise CorruptFileError(f"{path}: not a readable CSV ({type(e).__name__}); "
+                               f"{_rebuild_hint(path)}") from None
+    missing = [c for c in columns if c not in table.columns]
+    if missing or not len(table):
+        what = f"lacks columns {', '.join(missing)}" if missing else "has no rows"
+        raise CorruptFileError(f"{path}: {what}; {_rebuild_hint(path)}")
+    return table
 
 
 def write_json(obj: Any, path: str | os.PathLike) -> None:

@@ -149,7 +149,15 @@ def _resume(state_path: str | None, key: Mapping[str, Any], params: Mapping[str,
     returns (start epoch, metric rows so far, diverged flags)."""
     if not (state_path and os.path.exists(state_path)):
         return 0, [], [False] * members
-    state = io.load_state(state_path)
+    try:
+        state = io.load_state(state_path)
+    except io.CorruptFileError as e:
+        # a state cut short (disk full, a kill mid-rename on a non-POSIX filesystem) must not
+        # wedge every later run: keep it for inspection and start the training over
+        aside = f"{state_path}.corrupt"
+        os.replace(state_path, aside)
+        log.warning("%s; moved it to %s, training starts from epoch 0", e, aside)
+        return 0, [], [False] * members
     if state["key"] != key:
         raise RuntimeError(f"{state_path} belongs to another setting or seeds; delete it to start over")
     with torch.no_grad():

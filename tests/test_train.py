@@ -153,3 +153,30 @@ def test_warmup_schedule():
     assert lrs[0] == pytest.approx(0.01) and lrs[9] == pytest.approx(0.1) and lrs[50] == 0.1
     c = setting(lr=0.1, schedule="cosine")
     assert train.learning_rate(c, 0, 100) == pytest.approx(0.1) and train.learning_rate(c, 99, 100) < 0.001
+
+
+def test_corrupt_resume_state_is_moved_aside_and_training_starts_over(digits_splits, tmp_path):
+    s = setting(epochs=2)
+    tr, te = digits_splits["train"], digits_splits["test"]
+    init = train.initial_state(s, 4)
+    clean = train.train_members(s, init, [1, 2], tr, te, "cpu")
+    state = tmp_path / "state.pt"
+    io.save_state({"key": "whatever", "epoch": 1}, state)
+    state.write_bytes(state.read_bytes()[:50])                  # a state file cut short
+    again = train.train_members(s, init, [1, 2], tr, te, "cpu", state_path=str(state), checkpoint_every=1)
+    assert (tmp_path / "state.pt.corrupt").exists()             # kept for inspection, not deleted
+    assert again.metrics.equals(clean.metrics)                  # from epoch 0, same numbers as a clean run
+    for m in range(2):
+        assert all(torch.equal(again.members[m][k], clean.members[m][k]) for k in clean.members[m])
+
+
+def test_corrupt_checkpoint_and_csv_are_named_with_the_fix(tmp_path):
+    weights = tmp_path / "a.pt"
+    io.save_weights({"w": torch.ones(3)}, weights)
+    weights.write_bytes(weights.read_bytes()[:-40])
+    with pytest.raises(io.CorruptFileError, match=rf"{weights}: not a readable checkpoint .*rm {weights}"):
+        io.load_weights(weights)
+    csv = tmp_path / "interpolation.csv"
+    csv.write_text("split,alpha,loss\ntest,0.0,0.1\n")
+    with pytest.raises(io.CorruptFileError, match="lacks columns error, accuracy; delete it"):
+        io.read_csv(csv, ("split", "alpha", "loss", "error", "accuracy"))
