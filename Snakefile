@@ -36,3 +36,4 @@ rule all:
     input:
         artefact_outputs(ARTEFACTS),
         rules.run_index.output,
+        rules.provenance_table.output,

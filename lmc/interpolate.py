@@ -8,6 +8,7 @@ import pandas as pd
 import torch
 
 from . import data, stacked
+from .logs import Progress
 from .models import build_model
 
 
@@ -23,7 +24,9 @@ def evaluate_path(a: Mapping[str, torch.Tensor], b: Mapping[str, torch.Tensor], 
     normalise = data.normaliser(setting["dataset"], device)
     rows = []
     for split, s in splits.items():
-        loss, acc = stacked.evaluate(model, params, s.images, s.labels, normalise, batch_size)
+        progress = Progress(len(s), what=f"{split}: {len(alphas)} points x samples")
+        loss, acc = stacked.evaluate(model, params, s.images, s.labels, normalise, batch_size,
+                                     on_batch=lambda done, _: progress.update(done))
         for alpha, l, c in zip(alphas, loss.tolist(), acc.tolist()):
             rows.append({"split": split, "alpha": float(alpha), "loss": l, "error": 1.0 - c, "accuracy": c})
     return pd.DataFrame(rows).sort_values(["split", "alpha"], kind="stable").reset_index(drop=True)

@@ -3,17 +3,41 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import sys
 import time
 
 log = logging.getLogger("lmc")
 
 
-def to_file(path: str | os.PathLike) -> None:
-    """Send stdout, stderr and the `lmc` logger to `path` (line-buffered, appended so a
-    resumed job keeps the history of the interrupted one)."""
+class _Tee:
+    """A text stream that writes to several (the rule's log and the attempts history)."""
+
+    def __init__(self, *streams):
+        self.streams = streams
+
+    def write(self, text: str) -> int:
+        for s in self.streams:
+            s.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        for s in self.streams:
+            s.flush()
+
+
+def to_file(path: str | os.PathLike, history: str | os.PathLike | None = None) -> None:
+    """Send stdout, stderr and the `lmc` logger to `path` (line-buffered). Snakemake
+    deletes a job's log before it re-runs the job, so with `history` every line also goes
+    to that file, which Snakemake does not know and never deletes: it keeps every
+    attempt of a resumed job, each under a header line."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     stream = open(path, "a", buffering=1)
+    if history is not None:
+        attempts = open(history, "a", buffering=1)
+        attempts.write(f"=== attempt started {time.strftime('%Y-%m-%d %H:%M:%S')} on {socket.gethostname()}, "
+                       f"pid {os.getpid()} ===\n")
+        stream = _Tee(stream, attempts)
     sys.stdout = stream
     sys.stderr = stream
     to_stream(stream)

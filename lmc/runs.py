@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 import torch
 
-from . import data, devices, interpolate, io, train
+from . import data, devices, interpolate, io, provenance, train
 from .logs import log
 
 
@@ -28,9 +29,10 @@ def read_setting(path: str | os.PathLike) -> dict[str, Any]:
 
 def train_pair_job(setting_json: str, train_beton: str, test_beton: str, seeds: Mapping[str, int],
                    outputs: Mapping[str, str], state_path: str, data_path: str = "resident",
-                   device: str = "auto", threads: int = 1, checkpoint_every: int = 0) -> train.TrainResult:
-    """Train A and B, then write init/a/b weights, metrics and seeds. The resumable
-    state file is removed once the final outputs exist."""
+                   device: str = "auto", threads: int = 1, checkpoint_every: int = 0,
+                   code: str | None = None) -> train.TrainResult:
+    """Train A and B, then write init/a/b weights, metrics, seeds and (if `outputs` names
+    it) provenance.json. The resumable state file is removed once the outputs exist."""
     _setup(threads)
     setting = read_setting(setting_json)
     log.info("setting %s, seeds %s", json.dumps(setting, sort_keys=True), dict(seeds))
@@ -45,6 +47,11 @@ def train_pair_job(setting_json: str, train_beton: str, test_beton: str, seeds: 
     io.write_csv(result.metrics, outputs["metrics"])
     io.write_json({**dict(seeds), "diverged": {"a": result.diverged[0], "b": result.diverged[1]}},
                   outputs["seeds"])
+    if "provenance" in outputs:
+        record = provenance.collect(dev, provenance.process_start(), result.compute_started, time.time(),
+                                    code)
+        log.info("start-up %.1f s, wall-clock %.1f s", record["startup_seconds"], record["wall_seconds"])
+        io.write_json(record, outputs["provenance"])
     if os.path.exists(state_path):
         os.unlink(state_path)
     return result
@@ -56,8 +63,13 @@ def interpolate_job(setting_json: str, a: str, b: str, betons: Mapping[str, str]
     setting = read_setting(setting_json)
     with devices.claim_gpu(prefer=device) as dev:
         splits = {name: data.Split.from_beton(path, dev) for name, path in betons.items()}
-        return interpolate.evaluate_path(io.load_weights(a), io.load_weights(b), setting, splits, alphas, dev,
-                                         batch_size)
+        wa, wb = io.load_weights(a), io.load_weights(b)
+        log.info("start-up %.1f s (process start to the first evaluated batch)",
+                 time.time() - provenance.process_start())
+        started = time.time()
+        path = interpolate.evaluate_path(wa, wb, setting, splits, alphas, dev, batch_size)
+    log.info("evaluated %d points on %s in %.1f s", len(alphas), ", ".join(splits), time.time() - started)
+    return path
 
 
 def index_table(run_ids: Sequence[str], setting_jsons: Sequence[str]) -> pd.DataFrame:

@@ -58,10 +58,11 @@ def batched_forward(model: nn.Module,
 
 @torch.no_grad()
 def evaluate(model: nn.Module, params: Params, images: torch.Tensor, labels: torch.Tensor,
-             normalise: Callable[[torch.Tensor], torch.Tensor],
-             batch_size: int = 2048) -> tuple[torch.Tensor, torch.Tensor]:
+             normalise: Callable[[torch.Tensor], torch.Tensor], batch_size: int = 2048,
+             on_batch: Callable[[int, int], None] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean cross-entropy and accuracy of every member on a whole split (no sample
-    dropped), both float64 [members]. `images` are uint8 on the params' device."""
+    dropped), both float64 [members]. `images` are uint8 on the params' device;
+    `on_batch(samples done, samples)` is called after each batch (progress lines)."""
     forward = batched_forward(model, shared_input=True)
     members = next(iter(params.values())).shape[0]
     device = next(iter(params.values())).device
@@ -74,5 +75,7 @@ def evaluate(model: nn.Module, params: Params, images: torch.Tensor, labels: tor
         flat = nn.functional.cross_entropy(logits.flatten(0, 1), y.repeat(members), reduction="none")
         loss_sum += flat.view(members, -1).sum(1, dtype=torch.float64)
         correct += (logits.argmax(-1) == y).sum(1, dtype=torch.float64)
+        if on_batch is not None:
+            on_batch(min(start + batch_size, len(labels)), len(labels))
     n = len(labels)
     return loss_sum / n, correct / n

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,7 @@ class TrainResult:
     members: list[dict[str, torch.Tensor]]
     metrics: pd.DataFrame
     diverged: list[bool] = field(default_factory=list)
+    compute_started: float = math.nan      # time.time() when the first epoch began
 
 
 def initial_state(setting: Mapping[str, Any], init_seed: int) -> dict[str, torch.Tensor]:
@@ -203,6 +205,7 @@ def train_members(setting: Mapping[str, Any], init: Mapping[str, torch.Tensor], 
                else FFCVBatches(train_beton, order_seeds, bs, normalise, device))
 
     progress = Progress(epochs)
+    compute_started = time.time()         # everything before this is the job's start-up
     for epoch in range(start_epoch, epochs):
         if all(diverged):
             break
@@ -243,7 +246,8 @@ def train_members(setting: Mapping[str, Any], init: Mapping[str, torch.Tensor], 
 
     torch.set_num_threads(threads)        # FFCV's last epoch thread may have changed it
     final = [stacked.unstack(params, m) for m in range(members)]
-    return TrainResult(init=dict(init), members=final, metrics=pd.DataFrame(rows), diverged=diverged)
+    return TrainResult(init=dict(init), members=final, metrics=pd.DataFrame(rows), diverged=diverged,
+                       compute_started=compute_started)
 
 
 def _member_name(m: int) -> str:

@@ -41,6 +41,10 @@ def runs_index_file():
     return "results/runs/index.csv"
 
 
+def provenance_index_file():
+    return "results/runs/provenance.csv"
+
+
 def pair_file(name, run="{run}", k="{k}"):
     return f"results/runs/{run}/pair{k}/{name}"
 

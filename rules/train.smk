@@ -25,6 +25,7 @@ rule train_pair:
         b=pair_file("b.pt"),
         metrics=pair_file("metrics.csv"),
         seeds=pair_file("seeds.json"),
+        provenance=pair_file("provenance.json"),
     log:
         pair_file("train.log"),
     benchmark:
@@ -42,6 +43,7 @@ rule train_pair:
     params:
         seeds=seeds_of,
         state=pair_file("train_state.pt"),
+        history=pair_file("train.attempts.log"),
         data_path=config["data_path"],
         device=config["device"],
         checkpoint_every=config["checkpoint_every"],
@@ -63,3 +65,25 @@ rule run_index:
         runs=sorted(RUNS),
     script:
         "../scripts/run_index.py"
+
+
+rule provenance_table:
+    input:
+        [pair_file("provenance.json", run, k) for run in sorted(RUNS) for k in PAIRS],
+    output:
+        report(
+            provenance_index_file(),
+            caption="../docs/report/provenance.rst",
+            category="Provenance",
+            labels={"file": "provenance.csv"},
+        ),
+    log:
+        log_file("provenance_table", "provenance"),
+    localrule: True
+    conda:
+        "../envs/lmc.yaml"
+    params:
+        runs=[run for run in sorted(RUNS) for k in PAIRS],
+        pairs=[k for run in sorted(RUNS) for k in PAIRS],
+    script:
+        "../scripts/provenance_table.py"

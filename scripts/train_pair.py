@@ -1,7 +1,7 @@
 """Train networks A and B of one pair (rule: train_pair)."""
 from lmc import logs, runs
 
-logs.to_file(snakemake.log[0])
+logs.to_file(snakemake.log[0], history=snakemake.params.history)
 runs.train_pair_job(
     setting_json=snakemake.input.setting,
     train_beton=snakemake.input.train,

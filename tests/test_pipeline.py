@@ -6,6 +6,7 @@ import time
 
 import pandas as pd
 import pytest
+import torch
 from conftest import ROOT, Workflow, tiny_config
 
 
@@ -53,6 +54,15 @@ def test_whole_dag_produces_table_figure_and_index(finished):
     for run in index["run_id"]:
         assert (res / "runs" / run / "setting.json").exists()
         assert not (res / "runs" / run / "pair0/train_state.pt").exists()
+        assert "=== attempt started" in (res / "runs" / run / "pair0/train.attempts.log").read_text()
+    prov = pd.read_csv(res / "runs/provenance.csv")
+    assert sorted(prov["run_id"]) == sorted(list(index["run_id"]) * 2) and set(prov["pair"]) == {0, 1}
+    assert (prov["startup_seconds"] > 0).all() and (prov["wall_seconds"] > prov["startup_seconds"]).all()
+    assert set(prov["torch"]) == {torch.__version__} and prov["device"].str.startswith("cpu").all()
+    assert (res / "runs" / index["run_id"][0] / "pair1/provenance.json").exists()
+    # interpolate logs its start-up and compute apart
+    log = (res / "runs" / index["run_id"][0] / "pair0/interpolate.log").read_text()
+    assert "start-up" in log and "evaluated 5 points on train, test in" in log
 
 
 def test_nothing_to_do_when_nothing_changed(finished):
