@@ -1,12 +1,13 @@
 """The paper's qualitative claims, checked against the configured artefacts' results.
 
 Each claim is tested on the test error barrier (Eq. 1, in %) of the cells it names, with
-a rule that never guesses: a comparison "X > Y" is *supported* when the difference of the
-means exceeds twice its standard error (over pairs), *not supported* when it is below
-minus twice that error (the opposite holds), and *not testable at this scale* when the
-difference is within the noise, when a cell has fewer than two pairs (no spread), when a
-cell diverged, or when the config lacks the cells. A threshold claim "B < 2 %" (the
-paper's threshold for linear connectivity) works the same way against the threshold."""
+a rule that never guesses: a comparison "X > Y" is *supported* when the whole 95 %
+confidence interval of the difference of the means lies above zero (Welch's t over
+pairs: few pairs give wide intervals), *not supported* when it lies below zero (the
+opposite holds), and *not testable at this scale* when the interval straddles zero, when
+a cell has fewer than two pairs (no spread), when a cell diverged, or when the config
+lacks the cells. A threshold claim "B < 2 %" (the paper's threshold for linear
+connectivity) works the same way with each cell's interval against the threshold."""
 from __future__ import annotations
 
 import math
@@ -14,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
+from scipy import stats
 
 from .layout import Table
 from .names import as_int, model_title, opt_lr
@@ -38,6 +40,11 @@ class Cell:
     @property
     def se(self) -> float:
         return self.std / math.sqrt(self.pairs) if self.pairs > 1 else math.nan
+
+    @property
+    def half_width(self) -> float:
+        """Half-width of the 95 % confidence interval of the mean (Student's t, n - 1 dof)."""
+        return float(stats.t.ppf(0.975, self.pairs - 1)) * self.se if self.pairs > 1 else math.nan
 
     def text(self) -> str:
         if self.diverged:
@@ -74,13 +81,22 @@ def greater(claim: str, source: str, big: Cell, small: Cell) -> Verdict:
     why = _untestable((big, small))
     if why:
         return Verdict(claim, source, (big, small), NOT_TESTABLE, why)
-    diff, se = big.mean - small.mean, math.hypot(big.se, small.se)
-    detail = f"difference {diff:+.2f} %, 2·SE {2 * se:.2f} %"
-    if diff > 2 * se:
+    diff, half = big.mean - small.mean, _welch_half_width(big, small)
+    detail = f"difference {diff:+.2f} %, 95 % interval ±{half:.2f} %"
+    if diff > half:
         return Verdict(claim, source, (big, small), SUPPORTED, detail)
-    if diff < -2 * se:
+    if diff < -half:
         return Verdict(claim, source, (big, small), NOT_SUPPORTED, f"{detail}: the opposite holds")
     return Verdict(claim, source, (big, small), NOT_TESTABLE, f"{detail}: within the spread over pairs")
+
+
+def _welch_half_width(a: Cell, b: Cell) -> float:
+    """Half-width of the 95 % confidence interval of a.mean - b.mean (Welch's t)."""
+    va, vb = a.se ** 2, b.se ** 2
+    if va + vb == 0:
+        return 0.0
+    dof = (va + vb) ** 2 / (va ** 2 / (a.pairs - 1) + vb ** 2 / (b.pairs - 1))
+    return float(stats.t.ppf(0.975, dof)) * math.sqrt(va + vb)
 
 
 def below_threshold(claim: str, source: str, cs: Sequence[Cell]) -> Verdict:
@@ -88,15 +104,16 @@ def below_threshold(claim: str, source: str, cs: Sequence[Cell]) -> Verdict:
     why = _untestable(cs)
     if why:
         return Verdict(claim, source, tuple(cs), NOT_TESTABLE, why)
-    above = [c for c in cs if c.mean - 2 * c.se > THRESHOLD]
-    unsure = [c for c in cs if c.mean + 2 * c.se >= THRESHOLD and c not in above]
+    above = [c for c in cs if c.mean - c.half_width > THRESHOLD]
+    unsure = [c for c in cs if c.mean + c.half_width >= THRESHOLD and c not in above]
     if above:
         return Verdict(claim, source, tuple(cs), NOT_SUPPORTED,
-                       f"{', '.join(c.name for c in above)} above {THRESHOLD:g} % beyond 2·SE")
+                       f"{', '.join(c.name for c in above)} above {THRESHOLD:g} % beyond its 95 % interval")
     if unsure:
         return Verdict(claim, source, tuple(cs), NOT_TESTABLE,
-                       f"{', '.join(c.name for c in unsure)} within 2·SE of {THRESHOLD:g} %")
-    return Verdict(claim, source, tuple(cs), SUPPORTED, f"every cell + 2·SE below {THRESHOLD:g} %")
+                       f"the 95 % interval of {', '.join(c.name for c in unsure)} reaches {THRESHOLD:g} %")
+    return Verdict(claim, source, tuple(cs), SUPPORTED,
+                   f"every cell's 95 % interval is below {THRESHOLD:g} %")
 
 
 def missing(claim: str, source: str, what: str) -> Verdict:
@@ -200,7 +217,7 @@ def dataset_complexity(figure3: pd.DataFrame | None) -> list[Verdict]:
         name = f"{claim}: {depth}-layer, {opt_lr(found[0][0])}"
         if worst is None:
             out.append(Verdict(name, "Figure 3", cs, SUPPORTED,
-                               "every step up in complexity raises B̄ beyond 2·SE"))
+                               "every step up in complexity raises B̄ beyond its 95 % interval"))
         else:
             easier, harder = worst.cells[1], worst.cells[0]
             step = f"{easier.name} → {harder.name}: {worst.reason}"
@@ -229,8 +246,9 @@ def claims_table(barriers: Mapping[str, pd.DataFrame]) -> Table:
     caption = ("The paper's qualitative claims checked against this run's results (test error barrier, "
                "Eq. 1, in %, mean ± std over pairs; Figure 3: normalised barrier, Eq. 2). "
                f"{stands or 'No results'}.")
-    notes = [f"'{SUPPORTED}': the claimed difference exceeds twice its standard error over pairs (or, for a "
-             f"threshold, every cell + 2·SE is below it); '{NOT_SUPPORTED}': the opposite holds beyond 2·SE; "
+    notes = [f"'{SUPPORTED}': the 95 % confidence interval of the claimed difference (Welch's t over pairs) "
+             f"lies on the claimed side of zero (for a threshold: every cell's interval is below it); "
+             f"'{NOT_SUPPORTED}': it lies on the other side; "
              f"'{NOT_TESTABLE}': within the spread, fewer than two pairs, a diverged cell, or cells the "
              "config does not have. Small presets (few epochs, few pairs) say little about the paper's "
              "200-epoch claims."]

@@ -78,7 +78,7 @@ def test_logistic_regression_threshold():
     assert v.verdict == claims.SUPPORTED
     assert len(v.cells) == 1                  # the 8-layer row is not logistic regression
     near = claims.logistic_regression(agg([({"model": "linear", "depth": 1}, [1.0, 2.8])]))[0]
-    assert near.verdict == claims.NOT_TESTABLE and "within 2·SE of 2 %" in near.reason
+    assert near.verdict == claims.NOT_TESTABLE and "reaches 2 %" in near.reason
 
 
 def test_weight_sharing_per_learning_rate():
@@ -102,6 +102,17 @@ def test_dataset_complexity_order():
     assert worse.verdict == claims.NOT_SUPPORTED and worse.reason.startswith("CIFAR-10 → CIFAR-100")
     single = claims.dataset_complexity(agg([({}, [1.0, 1.1])], normalised=True))[0]
     assert single.verdict == claims.NOT_TESTABLE
+
+
+def test_intervals_widen_with_few_pairs():
+    """The same means and spread: supported with many pairs, not testable with two."""
+    def cell(mean: float, pairs: int) -> claims.Cell:
+        return claims.Cell(f"m{mean}", mean, 0.5, pairs, False)
+
+    many = claims.greater("c", "t", cell(1.5, 10), cell(1.0, 10))
+    two = claims.greater("c", "t", cell(1.5, 2), cell(1.0, 2))
+    assert many.verdict == claims.SUPPORTED and two.verdict == claims.NOT_TESTABLE
+    assert claims.Cell("x", 1.0, 1.0, 3, False).half_width == pytest.approx(4.3027 / 3 ** 0.5, rel=1e-4)
 
 
 def test_claims_table_renders_every_claim():
