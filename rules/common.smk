@@ -1,6 +1,7 @@
 # The experiment grid (config -> settings -> run ids) and the input/param/resource
 # functions every rule uses. No logic lives in the rules themselves.
 from lmc import artefacts as lmc_artefacts, grid, resources as lmc_resources, runs as lmc_runs
+from lmc import code as lmc_code
 from lmc.datasets import DATASETS
 
 try:
@@ -70,6 +71,13 @@ def benchmark_file(rule, name):
 
 
 # --- parameters, inputs and resources of the rules ------------------------------------------
+
+
+def code_of(*roots):
+    """The `code` param of a rule: a digest of the lmc modules `roots` (those its script
+    calls) and everything they import, so a code change re-runs what it produced and a
+    comment or docstring edit re-runs nothing (lmc/code.py)."""
+    return lmc_code.digest(*roots)
 
 
 def setting_of(wildcards):

@@ -15,6 +15,7 @@ rule download:
     params:
         root=dataset_dir,
         source=offline_source,
+        code=code_of("data"),
     script:
         "../scripts/download.py"
 
@@ -37,5 +38,6 @@ rule convert:
         runtime=60,
     params:
         root=dataset_dir,
+        code=code_of("data"),
     script:
         "../scripts/convert.py"

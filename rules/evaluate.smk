@@ -29,6 +29,7 @@ rule interpolate:
         alphas=config["alphas"],
         device=config["device"],
         batch_size=config["eval_batch_size"],
+        code=code_of("runs", "interpolate"),
     script:
         "../scripts/interpolate.py"
 
@@ -49,5 +50,6 @@ rule aggregate:
         runtime=10,
     params:
         cells=artefact_cells,
+        code=code_of("aggregate"),
     script:
         "../scripts/aggregate.py"

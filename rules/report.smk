@@ -52,6 +52,7 @@ for _artefact in TRAINED:
         params:
             artefact=_artefact,
             provenance=artefact_provenance(_artefact),
+            code=code_of("render"),
         script:
             "../scripts/render.py"
 
@@ -79,6 +80,7 @@ if "table3" in ARTEFACTS:
             runtime=10,
         params:
             points=table3_points(),
+            code=code_of("render"),
         script:
             "../scripts/table3.py"
 
@@ -108,6 +110,7 @@ if "claims" in ARTEFACTS:
             runtime=10,
         params:
             sources=claims_sources(),
+            code=code_of("render"),
         script:
             "../scripts/claims.py"
 

@@ -11,6 +11,7 @@ rule setting:
     localrule: True
     params:
         setting=setting_of,
+        code=code_of("grid"),
     run:
         lmc_runs.write_setting(params.setting, output[0], log[0])
 
@@ -47,6 +48,7 @@ rule train_pair:
         data_path=config["data_path"],
         device=config["device"],
         checkpoint_every=config["checkpoint_every"],
+        code=code_of("runs", "train"),
     script:
         "../scripts/train_pair.py"
 
@@ -63,6 +65,7 @@ rule run_index:
         "../envs/lmc.yaml"
     params:
         runs=sorted(RUNS),
+        code=code_of("runs"),
     script:
         "../scripts/run_index.py"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -74,8 +75,22 @@ def tiny_config(digits: Path, **overrides) -> dict:
     return cfg
 
 
+def jobs_per_rule(dry_run_output: str) -> dict[str, int]:
+    """The 'Job stats' table of a dry run as {rule: count}."""
+    table = dry_run_output.split("Job stats:")[-1]
+    counts = {}
+    for line in table.splitlines():
+        m = re.match(r"^(\w+)\s+(\d+)$", line.strip())
+        if m and m.group(1) != "total":
+            counts[m.group(1)] = int(m.group(2))
+    return counts
+
+
 class Workflow:
     """The project's workflow copied into a temporary directory."""
+
+    # where its runs import `lmc` from (see own_library)
+    pythonpath: Path = ROOT
 
     def __init__(self, path: Path):
         self.path = path
@@ -95,13 +110,21 @@ class Workflow:
         wf.path = path
         return wf
 
+    def own_library(self) -> Path:
+        """Copy lmc/ into the workflow directory and run with PYTHONPATH there, so a test
+        can edit the library the workflow uses. Returns the copy."""
+        dst = self.path / "lmc"
+        shutil.copytree(ROOT / "lmc", dst, ignore=shutil.ignore_patterns("__pycache__"))
+        self.pythonpath = self.path
+        return dst
+
     def write_config(self, cfg: dict, name: str = "config.yaml") -> Path:
         p = self.path / name
         p.write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
         return p
 
     def snakemake(self, *args: str, timeout: int = 600, check: bool = True) -> subprocess.CompletedProcess:
-        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        env = dict(os.environ, PYTHONPATH=str(self.pythonpath))
         proc = subprocess.run([SNAKEMAKE, *args], cwd=self.path, env=env, capture_output=True, text=True,
                               timeout=timeout)
         if check and proc.returncode != 0:

@@ -1,24 +1,12 @@
 """Real `snakemake` runs of the whole DAG on a small fabricated dataset."""
 from __future__ import annotations
 
-import re
 import time
 
 import pandas as pd
 import pytest
 import torch
-from conftest import ROOT, Workflow, tiny_config
-
-
-def jobs_per_rule(dry_run_output: str) -> dict[str, int]:
-    """The 'Job stats' table of a dry run as {rule: count}."""
-    table = dry_run_output.split("Job stats:")[-1]
-    counts = {}
-    for line in table.splitlines():
-        m = re.match(r"^(\w+)\s+(\d+)$", line.strip())
-        if m and m.group(1) != "total":
-            counts[m.group(1)] = int(m.group(2))
-    return counts
+from conftest import ROOT, Workflow, jobs_per_rule, tiny_config
 
 
 @pytest.fixture(scope="module")
