@@ -29,7 +29,7 @@ rule interpolate:
         alphas=config["alphas"],
         device=config["device"],
         batch_size=config["eval_batch_size"],
-        code=code_of("runs", "interpolate"),
+        code=code_of("interpolate_job"),
     script:
         "../scripts/interpolate.py"
 

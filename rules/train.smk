@@ -11,7 +11,7 @@ rule setting:
     localrule: True
     params:
         setting=setting_of,
-        code=code_of("grid"),
+        code=code_of("grid", "runs"),
     run:
         lmc_runs.write_setting(params.setting, output[0], log[0])
 
@@ -48,7 +48,7 @@ rule train_pair:
         data_path=config["data_path"],
         device=config["device"],
         checkpoint_every=config["checkpoint_every"],
-        code=code_of("runs", "train"),
+        code=code_of("train_job"),
     script:
         "../scripts/train_pair.py"
 

@@ -1,8 +1,8 @@
 """Evaluate the linear path between A and B (rule: interpolate)."""
-from lmc import io, logs, runs
+from lmc import interpolate_job, io, logs
 
 logs.to_file(snakemake.log[0])
-table = runs.interpolate_job(
+table = interpolate_job.interpolate_job(
     setting_json=snakemake.input.setting,
     a=snakemake.input.a,
     b=snakemake.input.b,

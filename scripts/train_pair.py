@@ -1,8 +1,8 @@
 """Train networks A and B of one pair (rule: train_pair)."""
-from lmc import logs, runs
+from lmc import logs, train_job
 
 logs.to_file(snakemake.log[0], history=snakemake.params.history)
-runs.train_pair_job(
+train_job.train_pair_job(
     setting_json=snakemake.input.setting,
     train_beton=snakemake.input.train,
     test_beton=snakemake.input.test,
@@ -13,4 +13,5 @@ runs.train_pair_job(
     device=snakemake.params.device,
     threads=snakemake.threads,
     checkpoint_every=snakemake.params.checkpoint_every,
+    code=snakemake.params.code,
 )

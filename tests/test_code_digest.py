@@ -87,11 +87,24 @@ def test_code_edit_changes_digest_and_propagates_to_dependents(lib):
 
 
 def test_transitive_dependency_change_propagates(lib):
-    before = {r: code.digest(r, package=lib) for r in ("runs", "train", "interpolate", "aggregate")}
-    append(lib / "initialisation.py", "\n_EDITED = 1\n")     # runs -> train -> models -> initialisation
+    roots = ("train_job", "interpolate_job", "train", "interpolate", "aggregate", "runs")
+    before = {r: code.digest(r, package=lib) for r in roots}
+    append(lib / "initialisation.py", "\n_EDITED = 1\n")     # train_job -> train -> models -> initialisation
     after = {r: code.digest(r, package=lib) for r in before}
-    assert all(after[r] != before[r] for r in ("runs", "train", "interpolate"))
-    assert after["aggregate"] == before["aggregate"]
+    assert all(after[r] != before[r] for r in ("train_job", "interpolate_job", "train", "interpolate"))
+    assert after["aggregate"] == before["aggregate"] and after["runs"] == before["runs"]
+
+
+def test_training_and_interpolation_jobs_are_digested_apart(lib):
+    """An edit of the training loop must not re-run interpolation, nor the reverse."""
+    before = {r: code.digest(r, package=lib) for r in ("train_job", "interpolate_job")}
+    append(lib / "train.py", "\n_EDITED = 1\n")
+    middle = {r: code.digest(r, package=lib) for r in before}
+    assert middle["train_job"] != before["train_job"]
+    assert middle["interpolate_job"] == before["interpolate_job"]
+    append(lib / "interpolate.py", "\n_EDITED = 1\n")
+    after = {r: code.digest(r, package=lib) for r in before}
+    assert after["interpolate_job"] != middle["interpolate_job"] and after["train_job"] == middle["train_job"]
 
 
 def test_import_forms(tmp_path):
@@ -175,5 +188,6 @@ def test_library_edits_rerun_exactly_what_they_affect(tmp_path, digits_folder):
     barrier.write_text(original)
     append(lib / "train.py", "\n_EDITED = 1\n")
     jobs = jobs_per_rule(wf.snakemake("-n", "all").stdout)
-    assert jobs == {"train_pair": 4, "interpolate": 4, "aggregate": 1, "render_table2": 1, "run_index": 1,
-                    "all": 1}, jobs
+    # the run index (settings only) is not planned: runs.py does not import the training code
+    assert jobs == {"train_pair": 4, "interpolate": 4, "aggregate": 1, "render_table2": 1,
+                    "provenance_table": 1, "all": 1}, jobs

@@ -26,9 +26,10 @@ def job_command(folder: Path, betons: dict[str, str]) -> list[str]:
     (folder / "setting.json").write_text(json.dumps(SETTING))
     outputs = {k: str(folder / f"{k}.{ext}") for k, ext in OUTPUTS}
     code = (
-        "from lmc import runs, grid; import json\n"
+        "from lmc import train_job, grid; import json\n"
         f"s = json.load(open({str(folder / 'setting.json')!r}))\n"
-        f"runs.train_pair_job({str(folder / 'setting.json')!r}, {betons['train']!r}, {betons['test']!r}, "
+        f"train_job.train_pair_job({str(folder / 'setting.json')!r}, {betons['train']!r}, "
+        f"{betons['test']!r}, "
         f"grid.pair_seeds(s, 0), {outputs!r}, state_path={str(folder / 'state.pt')!r}, device='cpu', "
         "threads=1, checkpoint_every=1)\n"
     )

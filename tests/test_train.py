@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from lmc import data, grid, interpolate, io, runs, stacked, train
+from lmc import data, grid, interpolate, interpolate_job, io, stacked, train, train_job
 from lmc.models import build_model
 
 
@@ -88,9 +88,9 @@ def test_same_setting_twice_gives_byte_identical_outputs(betons, tmp_path):
     for run in ("r1", "r2"):
         out = {k: str(tmp_path / run / f"{k}.{ext}") for k, ext in
                (("init", "pt"), ("a", "pt"), ("b", "pt"), ("metrics", "csv"), ("seeds", "json"))}
-        runs.train_pair_job(str(tmp_path / "setting.json"), betons["train"], betons["test"], seeds, out,
+        train_job.train_pair_job(str(tmp_path / "setting.json"), betons["train"], betons["test"], seeds, out,
                             state_path=str(tmp_path / run / "state.pt"), device="cpu", threads=1)
-        table = runs.interpolate_job(str(tmp_path / "setting.json"), out["a"], out["b"], betons,
+        table = interpolate_job.interpolate_job(str(tmp_path / "setting.json"), out["a"], out["b"], betons,
                                      [0.0, 0.5, 1.0], device="cpu", threads=1)
         io.write_csv(table, tmp_path / run / "interpolation.csv")
         outs.append(tmp_path / run)

@@ -1,0 +1,43 @@
+"""The training job behind `scripts/train_pair.py` (rule train_pair): read the setting
+and data, train A and B, write weights, metrics, seeds and provenance. Here, not in the
+script, so tests can call it."""
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Mapping
+
+from . import data, devices, io, provenance, train
+from .logs import log
+from .runs import read_setting, setup
+
+
+def train_pair_job(setting_json: str, train_beton: str, test_beton: str, seeds: Mapping[str, int],
+                   outputs: Mapping[str, str], state_path: str, data_path: str = "resident",
+                   device: str = "auto", threads: int = 1, checkpoint_every: int = 0,
+                   code: str | None = None) -> train.TrainResult:
+    """Train A and B, then write init/a/b weights, metrics, seeds and (if `outputs` names
+    it) provenance.json. The resumable state file is removed once the outputs exist."""
+    setup(threads)
+    setting = read_setting(setting_json)
+    log.info("setting %s, seeds %s", json.dumps(setting, sort_keys=True), dict(seeds))
+    with devices.claim_gpu(prefer=device) as dev:     # distinct GPUs for concurrent jobs
+        tr = data.Split.from_beton(train_beton, dev)
+        te = data.Split.from_beton(test_beton, dev)
+        result = train.train_pair(setting, seeds, tr, te, dev, data_path=data_path, train_beton=train_beton,
+                                  state_path=state_path, checkpoint_every=checkpoint_every)
+    io.save_weights(result.init, outputs["init"])
+    io.save_weights(result.members[0], outputs["a"])
+    io.save_weights(result.members[1], outputs["b"])
+    io.write_csv(result.metrics, outputs["metrics"])
+    io.write_json({**dict(seeds), "diverged": {"a": result.diverged[0], "b": result.diverged[1]}},
+                  outputs["seeds"])
+    if "provenance" in outputs:
+        record = provenance.collect(dev, provenance.process_start(), result.compute_started, time.time(),
+                                    code)
+        log.info("start-up %.1f s, wall-clock %.1f s", record["startup_seconds"], record["wall_seconds"])
+        io.write_json(record, outputs["provenance"])
+    if os.path.exists(state_path):
+        os.unlink(state_path)
+    return result
