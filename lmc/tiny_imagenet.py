@@ -22,7 +22,7 @@ MD5 = "90528d7ca1a48142e341f4ef8d21d0de"
 FOLDER = "tiny-imagenet-200"          # the zip's top-level folder, kept as extracted
 
 
-def _cache(root: Path, split: str) -> tuple[Path, Path]:
+def cache_files(root: Path, split: str) -> tuple[Path, Path]:
     """Decoded arrays sit next to the raw folder, so deleting the root removes both."""
     return root / f"{FOLDER}.{split}.images.npy", root / f"{FOLDER}.{split}.labels.npy"
 
@@ -64,7 +64,7 @@ def load_split(root: str | os.PathLike, split: str, meta: DatasetInfo) -> tuple[
     """uint8 [N, 3, 64, 64] images and int64 labels (index of the wnid in wnids.txt).
     Decodes the JPEGs on the first call and caches the arrays; later calls read the cache."""
     root = Path(root)
-    images_npy, labels_npy = _cache(root, split)
+    images_npy, labels_npy = cache_files(root, split)
     if images_npy.exists() and labels_npy.exists():
         images, labels = np.load(images_npy), np.load(labels_npy)
         _check(images, labels, split, meta, images_npy)

@@ -1,8 +1,16 @@
 # The experiment grid (config -> settings -> run ids) and the input/param/resource
 # functions every rule uses. No logic lives in the rules themselves.
-from lmc import artefacts as lmc_artefacts, grid, resources as lmc_resources, runs as lmc_runs
-from lmc import code as lmc_code
-from lmc.datasets import DATASETS
+import os
+
+from lmc import (
+    artefacts as lmc_artefacts,
+    code as lmc_code,
+    data as lmc_data,
+    grid,
+    resources as lmc_resources,
+    runs as lmc_runs,
+)
+from lmc.datasets import DATASETS, SPLITS, DatasetError
 
 try:
     ARTEFACTS = grid.built_artefacts(config)
@@ -32,6 +40,11 @@ wildcard_constraints:
 
 def beton_file(split, dataset="{dataset}"):
     return f"results/datasets/{dataset}/{split}.beton"
+
+
+def beton_record_file(split, dataset="{dataset}"):
+    """Size and hashes of a .beton, written beside it by convert (lmc.data.record_path)."""
+    return str(lmc_data.record_path(beton_file(split, dataset)))
 
 
 def run_file(name, run="{run}"):
@@ -88,9 +101,45 @@ def seeds_of(wildcards):
     return grid.pair_seeds(RUNS[wildcards.run], int(wildcards.k))
 
 
+_CHECKED_BETONS = set()
+
+
+def checked_beton(path):
+    """`path`, once checked against its record (cheap: size and mtime; a full hash only
+    when it was touched after conversion). Done while the DAG is built, so a changed
+    .beton stops the workflow with one line before Snakemake deletes the old outputs of
+    any job that would read it. Once per file and process: a convert job running in this
+    workflow may replace the file later, legitimately."""
+    if path not in _CHECKED_BETONS:
+        try:
+            lmc_data.check_beton_unchanged(path)
+        except DatasetError as e:
+            sys.exit(str(e))
+        _CHECKED_BETONS.add(path)
+    return path
+
+
 def betons_of_run(wildcards):
+    """The run's .beton files (checked, and ancient: their mtime alone re-runs nothing) and
+    their records (small, so Snakemake compares their checksums: a rebuilt .beton with the
+    same content re-runs nothing in later invocations, other content re-runs the jobs)."""
     ds = RUNS[wildcards.run]["dataset"]
-    return {split: beton_file(split, ds) for split in ("train", "test")}
+    files = {split: ancient(checked_beton(beton_file(split, ds))) for split in SPLITS}
+    files.update({f"{split}_record": beton_record_file(split, ds) for split in SPLITS})
+    return files
+
+
+def raw_files_of_dataset(wildcards):
+    """The raw files the download rule leaves under dataset_root (lmc.data.raw_files), as
+    convert's inputs: a changed one makes convert re-run, and convert re-checks it against
+    the manifest's hashes. Only those that exist: no rule declares them, so a missing one
+    would stop Snakemake with MissingInputException; left out, it changes convert's set
+    of inputs, convert re-runs and names the missing file and the fix."""
+    checkpoints.download.get(dataset=wildcards.dataset)
+    root = dataset_dir(wildcards)
+    files = lmc_data.raw_files(wildcards.dataset)
+    paths = sorted({f"{root}/{rel}" for split in SPLITS for rel in files[split]})
+    return [p for p in paths if os.path.exists(p)]
 
 
 def offline_source(wildcards):

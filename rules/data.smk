@@ -1,7 +1,10 @@
 # download -> convert: torchvision layouts under dataset_root, one FFCV .beton per split.
+# Every file is checked against the hashes the step before it recorded (docs/reliability.md).
 
 
-rule download:
+# A checkpoint: convert's input function lists the raw files download leaves, and may
+# only do so once they exist.
+checkpoint download:
     output:
         manifest=f"{DATASET_ROOT}/{{dataset}}/manifest.json",
     log:
@@ -23,9 +26,12 @@ rule download:
 rule convert:
     input:
         manifest=rules.download.output.manifest,
+        raw=raw_files_of_dataset,
     output:
         train=beton_file("train"),
         test=beton_file("test"),
+        train_record=beton_record_file("train"),
+        test_record=beton_record_file("test"),
     log:
         log_file("convert", "{dataset}"),
     benchmark:

@@ -1,8 +1,7 @@
-"""Write one FFCV .beton per split (rule: convert)."""
+"""Re-check the raw files against the download rule's manifest, then write one FFCV
+.beton and its record per split (rule: convert)."""
 from lmc import data, logs
 
 logs.to_file(snakemake.log[0])
-for split in data.SPLITS:
-    images, labels = data.load_split(snakemake.wildcards.dataset, snakemake.params.root, split)
-    data.write_beton(images, labels, snakemake.output[split])
-    logs.log.info("wrote %s: %d samples", snakemake.output[split], len(labels))
+data.convert(snakemake.wildcards.dataset, snakemake.params.root, snakemake.input.manifest,
+             dict(snakemake.output.items()))

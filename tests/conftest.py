@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -131,6 +132,24 @@ class Workflow:
             raise AssertionError(f"snakemake {' '.join(args)} failed ({proc.returncode}):\n"
                                  f"{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
         return proc
+
+
+@pytest.fixture(scope="session")
+def finished_workflow(tmp_path_factory, digits_folder) -> tuple[Workflow, float]:
+    """The tiny config run to completion once per session (minutes on 2 busy cores), and
+    how long that took. Tests that change its files work on a `copy_workflow` of it."""
+    wf = Workflow(tmp_path_factory.mktemp("pipeline") / "wf")
+    wf.write_config(tiny_config(digits_folder))
+    start = time.time()
+    wf.snakemake("--cores", "2", "all")
+    return wf, time.time() - start
+
+
+def copy_workflow(wf: Workflow, dest: Path) -> Workflow:
+    """A copy of a workflow directory, results and Snakemake's metadata included, with the
+    files' mtimes (what Snakemake decides on) kept."""
+    shutil.copytree(wf.path, dest, symlinks=True)
+    return Workflow.at(dest)
 
 
 @pytest.fixture

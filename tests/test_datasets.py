@@ -76,6 +76,23 @@ def test_mnist_prepare_reads_torchvision_raw_folder(tmp_path):
     _assert_mnist(tmp_path, "mnist", arrays)
 
 
+def test_download_rule_rederives_extracted_idx_files_from_their_archives(tmp_path, monkeypatch):
+    """torchvision keeps an extracted idx file without checking it; the download rule
+    re-extracts it from the md5-checked .gz beside it, so re-running it repairs a change."""
+    arrays = _mnist_arrays()
+    raw = tmp_path / "MNIST" / "raw"
+    _write_idx(raw, arrays, gz=True)
+    _write_idx(raw, arrays, gz=False)                    # as torchvision leaves them
+    cls = data._tv_class("mnist")
+    monkeypatch.setattr(cls, "resources", [(f + ".gz", _md5(raw / (f + ".gz"))) for f in arrays])
+    monkeypatch.setattr(cls, "mirrors", ["http://127.0.0.1:9/"])    # a closed port: never the network
+    first = data.prepare("mnist", tmp_path)
+    spoilt = raw / "train-images-idx3-ubyte"
+    spoilt.write_bytes(spoilt.read_bytes()[:-1] + b"\x07")
+    assert data.prepare("mnist", tmp_path) == first
+    _assert_mnist(tmp_path, "mnist", arrays)
+
+
 def test_import_local_from_gz_folder(tmp_path):
     arrays = _mnist_arrays()
     _write_idx(tmp_path / "src", arrays, gz=True)
@@ -233,6 +250,10 @@ def test_cifar_prepare_and_load_split(tmp_path, register_md5s, name):
     register_md5s(name, tmp_path)
     manifest = data.prepare(name, tmp_path)
     assert manifest["counts"] == {"train": len(expected["train"][1]), "test": len(expected["test"][1])}
+    folder = data._tv_class(name).base_folder
+    assert sorted(manifest["files"]) == sorted(f"{folder}/{p.name}" for p in (tmp_path / folder).iterdir())
+    for rel, sha in manifest["files"].items():
+        assert hashlib.sha256((tmp_path / rel).read_bytes()).hexdigest() == sha
     for split in data.SPLITS:
         x, y = data.load_split(name, tmp_path, split)
         assert x.shape[1:] == (3, 32, 32) and x.dtype == np.uint8 and y.dtype == np.int64
@@ -339,7 +360,7 @@ def test_tiny_imagenet_cache(tmp_path, tiny_meta, monkeypatch):
     _fabricate_tiny(tmp_path)                          # extracted tree already in place
     first = {s: data.load_split("tiny_imagenet", tmp_path, s) for s in data.SPLITS}
     for split in data.SPLITS:
-        for path in tiny_imagenet._cache(tmp_path, split):
+        for path in tiny_imagenet.cache_files(tmp_path, split):
             assert path.is_file()
     shutil.rmtree(tmp_path / tiny_imagenet.FOLDER)   # the cache alone now serves the arrays
     for split in data.SPLITS:
@@ -353,6 +374,17 @@ def test_tiny_imagenet_cache(tmp_path, tiny_meta, monkeypatch):
     assert "expected 100000 images" in _one_line(err) and "delete" in str(err.value)
 
 
+def test_tiny_imagenet_download_rule_redecodes_its_cache(tmp_path, tiny_meta):
+    """The decoded cache is trusted by load_split; the download rule re-makes it."""
+    _fabricate_tiny(tmp_path)
+    first = data.prepare("tiny_imagenet", tmp_path)
+    assert sorted(first["files"]) == sorted(p.name for s in data.SPLITS
+                                            for p in tiny_imagenet.cache_files(tmp_path, s))
+    images_npy = tiny_imagenet.cache_files(tmp_path, "train")[0]
+    np.save(images_npy, np.zeros((6, 3, 64, 64), dtype=np.uint8))     # a wrong cache of the right shape
+    assert data.prepare("tiny_imagenet", tmp_path) == first
+
+
 def test_tiny_imagenet_missing_val_image(tmp_path, tiny_meta):
     folder = _fabricate_tiny(tmp_path)
     (folder / "val" / "images" / "val_2.JPEG").unlink()
@@ -361,7 +393,7 @@ def test_tiny_imagenet_missing_val_image(tmp_path, tiny_meta):
     message = _one_line(err)
     assert "val_2.JPEG: listed in val_annotations.txt but missing" in message
     assert "rerun the download rule" in message
-    assert not tiny_imagenet._cache(tmp_path, "test")[0].exists()
+    assert not tiny_imagenet.cache_files(tmp_path, "test")[0].exists()
 
 
 def test_tiny_imagenet_missing_class_and_bad_annotation(tmp_path, tiny_meta):

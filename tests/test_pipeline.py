@@ -10,13 +10,10 @@ from conftest import ROOT, Workflow, jobs_per_rule, tiny_config
 
 
 @pytest.fixture(scope="module")
-def finished(tmp_path_factory, digits_folder):
-    """The tiny config run to completion once; tests below inspect and re-plan it."""
-    wf = Workflow(tmp_path_factory.mktemp("pipeline") / "wf")
-    wf.write_config(tiny_config(digits_folder))
-    start = time.time()
-    wf.snakemake("--cores", "2", "all")
-    return wf, time.time() - start
+def finished(finished_workflow):
+    """The tiny config run to completion once (shared with tests/test_data_integrity.py);
+    tests below inspect and re-plan it, and change no file of it."""
+    return finished_workflow
 
 
 def test_whole_dag_produces_table_figure_and_index(finished):
