@@ -158,6 +158,11 @@ def test_table2(tmp_path, config):
     assert cell_of(rows, "%B_test", "SGD ↑Lr") == expected(0, "test")
     assert cell_of(rows, "%B_test", "ADAM ↑Lr") == "*"
     assert cell_of(rows, "Acc_test (%)", "SGD ↑Lr") == "81.00 ± 1.15"   # A 80, B 82, pooled over 2 pairs
+    assert "under 5 optimisation setups (paper Table 2: five)" in out["md"].read_text()
+    two = fabricate(config, "table2")
+    two = two[two["cell"] < 2]
+    caption = render_fabricated(tmp_path / "two", "table2", two)["md"].read_text().splitlines()[0]
+    assert "under 2 optimisation setups" in caption          # the caption says what ran
 
 
 def test_figure1(tmp_path, config):
