@@ -247,8 +247,9 @@ def initialisation(agg: pd.DataFrame, title: str) -> plt.Figure:
             s = _summary(sub, column, ["init", "init_scale"])
             for scheme in schemes:
                 line = s[(s["init"] == scheme) & ~s["diverged"]].sort_values("init_scale")
-                ax.plot(line["init_scale"], line["mean"], marker="o", markersize=4, color=colors[scheme],
-                        label=scheme)
+                # error bars as well as the band: a grid with one scale has no band to draw
+                ax.errorbar(line["init_scale"], line["mean"], yerr=line["std"], marker="o", markersize=4,
+                            capsize=3, color=colors[scheme], label=scheme)
                 ax.fill_between(line["init_scale"], line["mean"] - line["std"], line["mean"] + line["std"],
                                 color=colors[scheme], alpha=0.2, linewidth=0)
                 for _, dv in s[(s["init"] == scheme) & s["diverged"]].iterrows():
