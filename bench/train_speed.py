@@ -39,7 +39,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from lmc import data, grid, stacked, train
+from lmc import beton, data, grid, stacked, train
 from lmc.models import build_model
 
 DATASET = "fashion_mnist"
@@ -140,15 +140,15 @@ def timed_evaluation(device: torch.device):
 
 
 # ---------------------------------------------------------------- the contenders
-def run_trainer(setting, init, members: int, tr: data.Split, te: data.Split, device, *,
-                data_path: str = "resident", beton: str | None = None) -> tuple[float, float]:
+def run_trainer(setting, init, members: int, tr: beton.Split, te: beton.Split, device, *,
+                data_path: str = "resident", beton_path: str | None = None) -> tuple[float, float]:
     """One train_members call; returns (training seconds, evaluation seconds excluded)."""
     seeds = [1000 + m for m in range(members)]
     with timed_evaluation(device) as eval_s:
         sync(device)
         t = time.perf_counter()
         result = train.train_members(setting, init, seeds, tr, te, device, data_path=data_path,
-                                     train_beton=beton)
+                                     train_beton=beton_path)
         sync(device)
         total = time.perf_counter() - t
     if any(result.diverged):
@@ -250,7 +250,7 @@ def parse_args(argv=None):
     return args
 
 
-def prepare(args) -> tuple[data.Split, data.Split, np.ndarray, np.ndarray]:
+def prepare(args) -> tuple[beton.Split, beton.Split, np.ndarray, np.ndarray]:
     raw = Path(args.data_root) / data.info(DATASET).torchvision / "raw"
     if not all((raw / f).exists() for pair in data.IDX_FILES.values() for f in pair):
         data.prepare(DATASET, args.data_root, args.source)
@@ -259,8 +259,8 @@ def prepare(args) -> tuple[data.Split, data.Split, np.ndarray, np.ndarray]:
     if args.samples is not None:
         x, y = x[:args.samples], y[:args.samples]
     device = torch.device(args.device)
-    tr = data.Split(torch.from_numpy(x).to(device), torch.from_numpy(y).to(device))
-    te = data.Split(torch.from_numpy(tx[:TEST_SUBSET]).to(device),
+    tr = beton.Split(torch.from_numpy(x).to(device), torch.from_numpy(y).to(device))
+    te = beton.Split(torch.from_numpy(tx[:TEST_SUBSET]).to(device),
                     torch.from_numpy(ty[:TEST_SUBSET]).to(device))
     return tr, te, x, y
 
@@ -268,7 +268,7 @@ def prepare(args) -> tuple[data.Split, data.Split, np.ndarray, np.ndarray]:
 def beton_for(args, x: np.ndarray, y: np.ndarray) -> str:
     path = Path(args.out_dir) / f"{DATASET}_train_n{len(y)}.beton"
     if not path.exists():
-        data.write_beton(x, y, path)
+        beton.write_beton(x, y, path)
     return str(path)
 
 
@@ -307,7 +307,7 @@ def main(argv=None) -> dict:
     if not use_ffcv:
         print("[bench] FFCV not used (--no-ffcv or ffcv not importable): ratio (b) is not measured",
               file=sys.stderr)
-    beton = beton_for(args, x_np, y_np) if use_ffcv else None
+    beton_path = beton_for(args, x_np, y_np) if use_ffcv else None
     torch.set_num_threads(threads)                      # writing a .beton imports ffcv too
     setting = benchmark_setting(args.batch_size, args.epochs)
     warm_setting = benchmark_setting(args.batch_size, 1)
@@ -334,11 +334,11 @@ def main(argv=None) -> dict:
                                         lambda m=m: run_trainer(warm_setting, init, m, tr, te, device))
     if use_ffcv:
         contenders["ffcv_m1"] = (1, lambda: run_trainer(setting, init, 1, tr, te, device, data_path="ffcv",
-                                                        beton=beton),
+                                                        beton_path=beton_path),
                                  lambda: run_trainer(warm_setting, init, 1, tr, te, device, data_path="ffcv",
-                                                     beton=beton))
+                                                     beton_path=beton_path))
 
-    # FFCV resets torch's thread count (see lmc.data.keep_torch_threads); every contender
+    # FFCV resets torch's thread count (see lmc.beton.keep_torch_threads); every contender
     # starts from the same setting, and a contender that leaves it changed is reported.
     def set_threads():
         torch.set_num_threads(threads)

@@ -1,24 +1,19 @@
-"""Datasets: download (torchvision, with its checksums), offline import from a local
-folder, FFCV `.beton` conversion and the two ways of reading a `.beton` back (resident
-tensors on the training device, or FFCV's Loader). The registry of names and shapes is
-`lmc.datasets`.
+"""Datasets on disk: download (torchvision, with its checksums), offline import from a
+local folder, the manifest of what was fetched, and reading a split back as arrays. The
+registry of names and shapes is `lmc.datasets`; the `.beton` files made from these
+arrays, and the resident splits read from them, are `lmc.beton`.
 
 Verified all the way down: the download rule's manifest records the sha256 of every raw
-file the loaders read and of each split's arrays (`content_sha256`); conversion re-checks
-both before writing, and records each `.beton`'s file and content hashes in a JSON record
-beside it (`record_path`); every reader checks the file against its record before FFCV
-touches it and the decoded arrays after, so a changed byte anywhere stops the job with
-one line that names the file and the command that rebuilds it."""
+file the loaders read and of each split's arrays (`content_sha256`); conversion
+(`lmc.beton.convert`) re-checks both before writing."""
 from __future__ import annotations
 
-import contextlib
 import gzip
 import hashlib
 import json
 import os
 import shutil
 import urllib.error
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
@@ -27,7 +22,6 @@ import torch
 
 from . import tiny_imagenet
 from .datasets import SPLITS, DatasetError, DatasetInfo, info
-from .io import write_json
 from .logs import log
 
 # idx file names torchvision's MNIST-family classes read from `root/<Class>/raw/`.
@@ -95,7 +89,7 @@ def _own_module(name: str) -> ModuleType:
     return {"tiny_imagenet": tiny_imagenet}[info(name).name]
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -206,7 +200,7 @@ def _import_idx(found: Path, dest: Path, sha256: str | None, meta: DatasetInfo) 
                 shutil.copyfileobj(src, out)
         except (OSError, EOFError) as e:  # not gzip, or a gzip stream cut short
             raise DatasetError(f"{found}: cannot be read ({e}); replace it with an intact copy") from None
-        if sha256 is not None and _sha256(tmp) != sha256:
+        if sha256 is not None and file_sha256(tmp) != sha256:
             raise DatasetError(f"{found}: content hash differs from the real {meta.title} file {dest.name}; "
                                f"the copy is corrupt or not {meta.title}")
         array = _read_idx(tmp, origin=found)
@@ -237,7 +231,7 @@ def prepare(name: str, root: str | os.PathLike, source: str | os.PathLike | None
         "counts": counts,
         "sha256": hashes,
         # the raw files the loaders read (relative to root): convert re-checks them
-        "files": {rel: _sha256(Path(root) / rel) for files in raw_files(name).values() for rel in files},
+        "files": {rel: file_sha256(Path(root) / rel) for files in raw_files(name).values() for rel in files},
     }
     log.info("dataset %s ready: %s", name, json.dumps(manifest["counts"]))
     return manifest
@@ -264,275 +258,3 @@ def load_split(name: str, root: str | os.PathLike, split: str) -> tuple[np.ndarr
         data = data.transpose(0, 3, 1, 2)
     labels = np.asarray(ds.targets, dtype=np.int64)
     return np.ascontiguousarray(data, dtype=np.uint8), labels
-
-
-# ---------------------------------------------------------------- FFCV
-class BetonError(DatasetError):
-    """A `.beton` cannot be read, or differs from what its conversion recorded."""
-
-
-# Room kept free beyond a .beton's own size while writing it (its record, the log).
-WRITE_MARGIN_BYTES = 1 << 20
-
-
-def record_path(beton: str | os.PathLike) -> Path:
-    """The JSON record written beside a `.beton` when it is converted: its size, file
-    sha256 and `content_sha256` (the convert rule's second output per split)."""
-    return Path(f"{beton}.json")
-
-
-def _rebuild_hint(beton: str | os.PathLike) -> str:
-    # `--force` on the file runs that dataset's convert job alone; the rebuilt record has the
-    # same bytes, so nothing downstream re-runs afterwards (see docs/reliability.md)
-    return f"rebuild it (convert only, trained results stay): snakemake --cores 1 --force {beton}"
-
-
-class _Pairs(torch.utils.data.Dataset):
-    """(image, label) samples for FFCV's writer (its workers are forked and index this)."""
-
-    def __init__(self, images: np.ndarray, labels: np.ndarray):
-        self.images, self.labels = images, labels
-
-    def __len__(self):
-        return len(self.labels)
-
-    def __getitem__(self, i):
-        return self.images[i], int(self.labels[i])
-
-
-def _fields(sample_shape: tuple[int, ...]) -> dict:
-    from ffcv.fields import IntField, NDArrayField  # lazily: several seconds, and it resets torch's threads
-
-    return {"image": NDArrayField(dtype=np.dtype("uint8"), shape=tuple(sample_shape)), "label": IntField()}
-
-
-def beton_size(n: int, sample_shape: tuple[int, ...]) -> int:
-    """Bytes of the `.beton` `write_beton` makes for n uint8 images of `sample_shape`."""
-    from . import ffcv_writer
-
-    return ffcv_writer.size_bytes(_fields(sample_shape), n, int(np.prod(sample_shape)))
-
-
-def _check_free_space(path: Path, needed: int) -> None:
-    free = shutil.disk_usage(path.parent).free
-    if free < needed:
-        raise DatasetError(f"{path.parent}: not enough free space to write {path.name}: it needs "
-                           f"{needed} bytes ({needed / 2**20:.0f} MiB), {free} are free; free some space "
-                           f"there and run again (nothing was written)")
-
-
-def write_beton(images: np.ndarray, labels: np.ndarray, path: str | os.PathLike) -> dict:
-    """One `.beton` per split (the image as a uint8 array field, lossless; the label as
-    int), read back and compared with the arrays given before it takes its place, then
-    its record (`record_path`), which is returned. Fails within a second, leaving neither
-    the temp file nor a half-written `.beton`, when the disk lacks the room (checked
-    before writing: the size is known exactly) or a writer worker fails."""
-    from . import ffcv_writer
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name("." + path.name + ".tmp")
-    tmp.unlink(missing_ok=True)                # left by a killed run: its room counts as free
-    images = np.ascontiguousarray(images, dtype=np.uint8)
-    labels = np.ascontiguousarray(labels, dtype=np.int64)
-    fields = _fields(images.shape[1:])
-    size = ffcv_writer.size_bytes(fields, len(labels), int(np.prod(images.shape[1:])))
-    _check_free_space(path, size + WRITE_MARGIN_BYTES)
-    expected = content_sha256(images, labels)
-    try:
-        try:
-            ffcv_writer.Writer(str(tmp), fields, page_size=ffcv_writer.PAGE_SIZE,
-                               num_workers=1).from_indexed_dataset(_Pairs(images, labels))
-        except (ffcv_writer.WriteError, OSError) as e:
-            raise DatasetError(f"{path}: FFCV's writer failed ({' '.join(str(e).split())}); nothing was "
-                               f"written; fix the cause (space in {path.parent}?) and run again") from None
-        with keep_torch_threads():
-            x, y = _decode(tmp, path)
-        if content_sha256(x, y) != expected:
-            raise DatasetError(f"{path}: the file FFCV wrote reads back as other arrays than it was given; "
-                               f"nothing was written; run again (a disk or FFCV fault)")
-        record = {"beton": path.name, "bytes": tmp.stat().st_size, "count": int(len(labels)),
-                  "shape": list(images.shape[1:]), "file_sha256": _sha256(tmp), "content_sha256": expected}
-        record_path(path).unlink(missing_ok=True)     # never an old record beside the new file
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    write_json(record, record_path(path))     # after the .beton: a record never predates its file
-    return record
-
-
-def beton_record(beton: str | os.PathLike) -> dict:
-    """The record `write_beton` left beside `beton`; BetonError if it is missing or unreadable."""
-    rec = record_path(beton)
-    try:
-        record = json.loads(rec.read_text())
-        if not all(k in record for k in ("bytes", "file_sha256", "content_sha256")):
-            raise ValueError("keys missing")
-    except FileNotFoundError:
-        raise BetonError(f"{beton}: no record {rec.name} beside it (converted by an older version?); "
-                         f"{_rebuild_hint(beton)}") from None
-    except (OSError, ValueError) as e:
-        raise BetonError(f"{rec}: not a readable .beton record ({e}); {_rebuild_hint(beton)}") from None
-    return record
-
-
-def check_beton(beton: str | os.PathLike, record: dict | None = None) -> dict:
-    """The file against its record, before FFCV reads it (a truncated or garbled file
-    can make FFCV fail obscurely, or worse): size, then sha256. Returns the record."""
-    record = record or beton_record(beton)
-    try:
-        size = os.path.getsize(beton)
-    except FileNotFoundError:
-        raise BetonError(f"{beton}: missing; {_rebuild_hint(beton)}") from None
-    if size != record["bytes"]:
-        raise BetonError(f"{beton}: {size} bytes, but its conversion wrote {record['bytes']} (truncated or "
-                         f"replaced); {_rebuild_hint(beton)}")
-    if _sha256(Path(beton)) != record["file_sha256"]:
-        raise BetonError(f"{beton}: changed since its conversion (sha256 differs from "
-                         f"{record_path(beton).name}); {_rebuild_hint(beton)}")
-    return record
-
-
-def check_beton_unchanged(beton: str | os.PathLike) -> None:
-    """The check the workflow runs on every `.beton` a job would read, when it builds its
-    DAG (before Snakemake deletes any job's old outputs): cheap when the file is as
-    converted (size and mtime against the record), a full `check_beton` when its mtime
-    says it was touched after the record was written. A missing file or record passes:
-    the convert job will (re)make both."""
-    beton, rec = Path(beton), record_path(beton)
-    if not (beton.exists() and rec.exists()):
-        return
-    record = beton_record(beton)
-    stat = beton.stat()
-    if stat.st_size == record["bytes"] and stat.st_mtime_ns <= rec.stat().st_mtime_ns:
-        return
-    check_beton(beton, record)
-
-
-def _pipelines():
-    from ffcv.fields.basics import IntDecoder  # lazily, like every FFCV import (see write_beton)
-    from ffcv.fields.ndarray import NDArrayDecoder
-    from ffcv.transforms import Squeeze, ToTensor
-
-    return {"image": [NDArrayDecoder(), ToTensor()], "label": [IntDecoder(), ToTensor(), Squeeze(-1)]}
-
-
-def ffcv_loader(path: str | os.PathLike, batch_size: int, seed: int | None, *, shuffle: bool = True,
-                check: bool = True):
-    """FFCV Loader over a `.beton` (checked against its record first, unless `check` is
-    False): seeded random order (never unseeded: that would draw from global numpy
-    state), no partial batch dropped."""
-    from ffcv.loader import Loader, OrderOption  # lazily, like every FFCV import (see write_beton)
-
-    if shuffle and seed is None:
-        raise ValueError("a shuffled FFCV loader needs an explicit seed")
-    if check:
-        check_beton(path)
-    return Loader(str(path), batch_size=batch_size, num_workers=1,
-                  order=OrderOption.RANDOM if shuffle else OrderOption.SEQUENTIAL,
-                  seed=seed if shuffle else 0, drop_last=False, pipelines=_pipelines())
-
-
-def _decode(path: str | os.PathLike, name: str | os.PathLike) -> tuple[torch.Tensor, torch.Tensor]:
-    """Every sample of `path` in file order; any FFCV failure as one BetonError naming `name`."""
-    xs, ys = [], []
-    try:
-        for x, y in ffcv_loader(path, batch_size=4096, seed=None, shuffle=False, check=False):
-            xs.append(x.clone())
-            ys.append(y.clone().reshape(-1))
-        return torch.cat(xs), torch.cat(ys).long()
-    except Exception as e:          # FFCV's errors on a bad file are arbitrary (ValueError, IndexError, ...)
-        detail = " ".join(str(e).split())[:160]
-        raise BetonError(f"{name}: FFCV cannot read it ({type(e).__name__}: {detail}); "
-                         f"{_rebuild_hint(name)}") from None
-
-
-def read_beton(path: str | os.PathLike) -> tuple[torch.Tensor, torch.Tensor]:
-    """Decode a whole `.beton` once: uint8 images [N, C, H, W] and int64 labels [N]. The
-    file is checked against its record first and the decoded arrays after (the content
-    hash costs a fraction of the decode); any difference is a one-line BetonError that
-    names the file and the command that rebuilds it."""
-    record = check_beton(path)
-    x, y = _decode(path, path)
-    if content_sha256(x, y) != record["content_sha256"]:
-        raise BetonError(f"{path}: decodes to other arrays than its conversion recorded "
-                         f"({record_path(path).name}); {_rebuild_hint(path)}")
-    return x, y
-
-
-def convert(name: str, root: str | os.PathLike, manifest: str | os.PathLike,
-            outputs: dict[str, str]) -> None:
-    """The convert job: every raw file re-checked against the download rule's manifest
-    (before anything is written), then each split's arrays, then each split written as
-    `outputs[split]` (a `.beton` and its record)."""
-    root, recorded = Path(root), json.loads(Path(manifest).read_text())
-    fix = (f"re-import it (download and convert only, trained results stay): "
-           f"snakemake --cores 1 --forceall {outputs['train']}")
-    files = raw_files(name)
-    for rel in (rel for split in SPLITS for rel in files[split]):
-        expected = recorded.get("files", {}).get(rel)     # manifests written before this check lack "files"
-        if expected is None:
-            continue
-        if not (root / rel).is_file():
-            raise DatasetError(f"{root / rel}: missing, though the download rule recorded it in {manifest}; "
-                               f"{fix}")
-        if _sha256(root / rel) != expected:
-            raise DatasetError(f"{root / rel}: content differs from what the download rule recorded in "
-                               f"{manifest}; {fix}")
-    for split in SPLITS:
-        images, labels = load_split(name, root, split)
-        if content_sha256(images, labels) != recorded["sha256"][split]:
-            raise DatasetError(f"{root}: the {split} split read from {', '.join(files[split])} differs from "
-                               f"the hash recorded in {manifest}; {fix}")
-        write_beton(images, labels, outputs[split])
-        log.info("wrote %s: %d samples", outputs[split], len(labels))
-
-
-def epoch_order(seed: int, epoch: int, n: int) -> np.ndarray:
-    """The permutation FFCV's RANDOM order uses for `epoch` (default_rng(seed + epoch));
-    the resident path draws the same one so both paths see identical batches."""
-    return np.random.default_rng(seed + epoch).permutation(n)
-
-
-def normaliser(name: str, device: torch.device | str):
-    """uint8 [.., C, H, W] -> float32 normalised with the dataset's channel statistics."""
-    meta = info(name)
-    mean = torch.tensor(meta.mean, device=device).view(-1, 1, 1) * 255.0
-    inv_std = 1.0 / (torch.tensor(meta.std, device=device).view(-1, 1, 1) * 255.0)
-
-    def normalise(x: torch.Tensor) -> torch.Tensor:
-        return (x.float() - mean) * inv_std
-
-    return normalise
-
-
-# ---------------------------------------------------------------- resident splits
-@contextlib.contextmanager
-def keep_torch_threads():
-    """Undo FFCV's changes to torch's CPU thread count.
-
-    FFCV calls `torch.set_num_threads(num_workers)` (1 for our Loaders) when it is
-    imported, when a Loader is built, and when an epoch starts (also from its worker
-    thread; the MKL part of that setting is process-wide). Left alone, reading a `.beton`
-    silently makes all later CPU training single-threaded."""
-    threads = torch.get_num_threads()
-    try:
-        yield threads
-    finally:
-        torch.set_num_threads(threads)
-
-
-@dataclass
-class Split:
-    """A split resident on the training device: uint8 images [N, C, H, W], int64 labels."""
-    images: torch.Tensor
-    labels: torch.Tensor
-
-    @classmethod
-    def from_beton(cls, path: str | os.PathLike, device: torch.device | str) -> "Split":
-        with keep_torch_threads():
-            x, y = read_beton(path)
-        return cls(x.to(device), y.to(device))
-
-    def __len__(self) -> int:
-        return len(self.labels)

@@ -9,7 +9,7 @@ memory segment; a re-run hangs the same way. `Writer` below runs the same steps 
 watches the workers: the first one that dies ends the write within a fraction of a
 second with its error (`WriteError`), and the workers, shared memory and queues are
 always cleaned up (a queue of unread work would also hang the process when it exits).
-The temp file is the caller's to remove (`lmc.data.write_beton` does).
+The temp file is the caller's to remove (`lmc.beton.write_beton` does).
 
 This module imports FFCV at the top; import it lazily (FFCV resets torch's threads).
 """

@@ -7,13 +7,13 @@ from typing import Any
 import pandas as pd
 import torch
 
-from . import data, stacked
+from . import beton, data, stacked
 from .logs import Progress
 from .models import build_model
 
 
 def evaluate_path(a: Mapping[str, torch.Tensor], b: Mapping[str, torch.Tensor], setting: Mapping[str, Any],
-                  splits: Mapping[str, data.Split], alphas: Sequence[float], device: torch.device | str,
+                  splits: Mapping[str, beton.Split], alphas: Sequence[float], device: torch.device | str,
                   batch_size: int = 2048) -> pd.DataFrame:
     """Loss, error and accuracy of Θ(α) for every α on every split (whole splits,
     un-augmented). All α are stacked as members of one vmapped model, so each batch of
@@ -21,7 +21,7 @@ def evaluate_path(a: Mapping[str, torch.Tensor], b: Mapping[str, torch.Tensor], 
     meta = data.info(setting["dataset"])
     model = build_model(setting, meta.shape, meta.classes).to(device)
     params = stacked.interpolate_states(a, b, alphas, device)
-    normalise = data.normaliser(setting["dataset"], device)
+    normalise = beton.normaliser(setting["dataset"], device)
     rows = []
     for split, s in splits.items():
         progress = Progress(len(s), what=f"{split}: {len(alphas)} points x samples")

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from . import data, devices, interpolate, io, provenance
+from . import beton, devices, interpolate, io, provenance
 from .logs import log
 from .runs import read_setting, setup
 
@@ -18,7 +18,7 @@ def interpolate_job(setting_json: str, a: str, b: str, betons: Mapping[str, str]
     setup(threads)
     setting = read_setting(setting_json)
     with devices.claim_gpu(prefer=device) as dev:
-        splits = {name: data.Split.from_beton(path, dev) for name, path in betons.items()}
+        splits = {name: beton.Split.from_beton(path, dev) for name, path in betons.items()}
         wa, wb = io.load_weights(a), io.load_weights(b)
         log.info("start-up %.1f s (process start to the first evaluated batch)",
                  time.time() - provenance.process_start())

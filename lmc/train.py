@@ -24,7 +24,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from . import data, io, stacked
+from . import beton, data, io, stacked
 from .logs import Progress, log
 from .models import build_model
 
@@ -79,7 +79,7 @@ def learning_rate(setting: Mapping[str, Any], step: int, total_steps: int) -> fl
 PRENORMALISE_MAX_BYTES = 2 << 30
 
 
-def _prenormalised(train: data.Split, normalise, chunk: int = 2048) -> torch.Tensor | None:
+def _prenormalised(train: beton.Split, normalise, chunk: int = 2048) -> torch.Tensor | None:
     """The whole split normalised (float32, on its device), or None if it is too big.
     Filled chunk by chunk into one buffer: small chunks stay in cache."""
     if train.images.numel() * 4 > PRENORMALISE_MAX_BYTES:
@@ -92,10 +92,10 @@ def _prenormalised(train: data.Split, normalise, chunk: int = 2048) -> torch.Ten
 
 class ResidentBatches:
     """Batches gathered from the resident train split, each member in its own
-    `data.epoch_order` (FFCV's RANDOM order). The split is normalised once if that copy
+    `beton.epoch_order` (FFCV's RANDOM order). The split is normalised once if that copy
     fits in `PRENORMALISE_MAX_BYTES`, else batch by batch."""
 
-    def __init__(self, train: data.Split, order_seeds: Sequence[int], batch_size: int, normalise,
+    def __init__(self, train: beton.Split, order_seeds: Sequence[int], batch_size: int, normalise,
                  device: torch.device | str):
         self.train, self.order_seeds, self.batch_size = train, list(order_seeds), batch_size
         self.normalise, self.device = normalise, device
@@ -109,7 +109,7 @@ class ResidentBatches:
     def epoch(self, epoch: int):
         """Yield (x float32 normalised [M, b, C, H, W], y [M, b]), members in lockstep."""
         n, bs = len(self.train), self.batch_size
-        orders = torch.from_numpy(np.stack([data.epoch_order(s, epoch, n)
+        orders = torch.from_numpy(np.stack([beton.epoch_order(s, epoch, n)
                                             for s in self.order_seeds])).to(self.device)
         for start in range(0, n, bs):
             idx = orders[:, start:start + bs]
@@ -124,13 +124,13 @@ class ResidentBatches:
 class FFCVBatches:
     """Batches read by one FFCV Loader per member, built once and reused every epoch
     (a Loader compiles its pipeline on first use, ~0.5 s; later epochs reuse the code).
-    Keeps torch's CPU thread count as it was when built (see `data.keep_torch_threads`)."""
+    Keeps torch's CPU thread count as it was when built (see `beton.keep_torch_threads`)."""
 
-    def __init__(self, beton: str | os.PathLike, order_seeds: Sequence[int], batch_size: int, normalise,
+    def __init__(self, path: str | os.PathLike, order_seeds: Sequence[int], batch_size: int, normalise,
                  device: torch.device | str):
         self.normalise, self.device = normalise, device
-        with data.keep_torch_threads() as self.threads:
-            self.loaders = [data.ffcv_loader(beton, batch_size, seed=s) for s in order_seeds]
+        with beton.keep_torch_threads() as self.threads:
+            self.loaders = [beton.ffcv_loader(path, batch_size, seed=s) for s in order_seeds]
 
     def epoch(self, epoch: int):
         """Yield (x float32 normalised [M, b, C, H, W], y [M, b]), members in lockstep."""
@@ -180,7 +180,7 @@ def _checkpoint(state_path: str, key: Mapping[str, Any], epoch: int, rows: list[
 
 
 def train_members(setting: Mapping[str, Any], init: Mapping[str, torch.Tensor], order_seeds: Sequence[int],
-                  train: data.Split, test: data.Split, device: torch.device | str, *,
+                  train: beton.Split, test: beton.Split, device: torch.device | str, *,
                   data_path: str = "resident", train_beton: str | None = None,
                   state_path: str | None = None, checkpoint_every: int = 0,
                   on_epoch: Callable[[int], None] | None = None) -> TrainResult:
@@ -196,7 +196,7 @@ def train_members(setting: Mapping[str, Any], init: Mapping[str, torch.Tensor], 
     params = {k: v.requires_grad_() for k, v in stacked.stack_states([init] * members, device).items()}
     optimizer = make_optimizer(setting, list(params.values()))
     forward = stacked.batched_forward(model)
-    normalise = data.normaliser(setting["dataset"], device)
+    normalise = beton.normaliser(setting["dataset"], device)
     steps_per_epoch = math.ceil(len(train) / bs)
     key = {"setting": dict(setting), "order_seeds": list(order_seeds)}
     start_epoch, rows, diverged = _resume(state_path, key, params, optimizer, members)
@@ -254,7 +254,7 @@ def _member_name(m: int) -> str:
     return MEMBER_NAMES[m] if m < len(MEMBER_NAMES) else str(m)
 
 
-def train_pair(setting: Mapping[str, Any], seeds: Mapping[str, int], train: data.Split, test: data.Split,
+def train_pair(setting: Mapping[str, Any], seeds: Mapping[str, int], train: beton.Split, test: beton.Split,
                device: torch.device | str, **kwargs: Any) -> TrainResult:
     """Networks A and B: one initialisation (`init_seed`), two data orders."""
     init = initial_state(setting, seeds["init_seed"])

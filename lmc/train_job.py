@@ -8,7 +8,7 @@ import os
 import time
 from collections.abc import Mapping
 
-from . import data, devices, io, provenance, train
+from . import beton, devices, io, provenance, train
 from .logs import log
 from .runs import read_setting, setup
 
@@ -23,8 +23,8 @@ def train_pair_job(setting_json: str, train_beton: str, test_beton: str, seeds: 
     setting = read_setting(setting_json)
     log.info("setting %s, seeds %s", json.dumps(setting, sort_keys=True), dict(seeds))
     with devices.claim_gpu(prefer=device) as dev:     # distinct GPUs for concurrent jobs
-        tr = data.Split.from_beton(train_beton, dev)
-        te = data.Split.from_beton(test_beton, dev)
+        tr = beton.Split.from_beton(train_beton, dev)
+        te = beton.Split.from_beton(test_beton, dev)
         result = train.train_pair(setting, seeds, tr, te, dev, data_path=data_path, train_beton=train_beton,
                                   state_path=state_path, checkpoint_every=checkpoint_every)
     io.save_weights(result.init, outputs["init"])

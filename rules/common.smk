@@ -4,6 +4,7 @@ import os
 
 from lmc import (
     artefacts as lmc_artefacts,
+    beton as lmc_beton,
     code as lmc_code,
     data as lmc_data,
     grid,
@@ -43,8 +44,8 @@ def beton_file(split, dataset="{dataset}"):
 
 
 def beton_record_file(split, dataset="{dataset}"):
-    """Size and hashes of a .beton, written beside it by convert (lmc.data.record_path)."""
-    return str(lmc_data.record_path(beton_file(split, dataset)))
+    """Size and hashes of a .beton, written beside it by convert (lmc.beton.record_path)."""
+    return str(lmc_beton.record_path(beton_file(split, dataset)))
 
 
 def run_file(name, run="{run}"):
@@ -112,7 +113,7 @@ def checked_beton(path):
     workflow may replace the file later, legitimately."""
     if path not in _CHECKED_BETONS:
         try:
-            lmc_data.check_beton_unchanged(path)
+            lmc_beton.check_beton_unchanged(path)
         except DatasetError as e:
             sys.exit(str(e))
         _CHECKED_BETONS.add(path)

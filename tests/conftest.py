@@ -159,22 +159,22 @@ def workflow(tmp_path) -> Workflow:
 
 @pytest.fixture(scope="session")
 def digits_splits(tmp_path_factory, digits_folder):
-    """Resident train/test splits of the fabricated dataset (as `lmc.data.Split`)."""
-    from lmc import data
+    """Resident train/test splits of the fabricated dataset (as `lmc.beton.Split`)."""
+    from lmc import beton, data
 
     root = tmp_path_factory.mktemp("digits_root")
     data.import_local("mnist", digits_folder, root)
     out = {}
     for split in data.SPLITS:
         x, y = data.load_split("mnist", root, split)
-        out[split] = data.Split(torch.from_numpy(x), torch.from_numpy(y))
+        out[split] = beton.Split(torch.from_numpy(x), torch.from_numpy(y))
     return out
 
 
 @pytest.fixture(scope="session")
 def betons(tmp_path_factory, digits_folder) -> dict[str, str]:
     """The fabricated dataset as .beton files (each is ~16 MB, so made once)."""
-    from lmc import data
+    from lmc import beton, data
 
     root = tmp_path_factory.mktemp("betons")
     data.import_local("mnist", digits_folder, root / "raw")
@@ -182,5 +182,5 @@ def betons(tmp_path_factory, digits_folder) -> dict[str, str]:
     for split in data.SPLITS:
         x, y = data.load_split("mnist", root / "raw", split)
         out[split] = str(root / f"{split}.beton")
-        data.write_beton(x, y, out[split])
+        beton.write_beton(x, y, out[split])
     return out

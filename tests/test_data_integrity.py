@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from conftest import ROOT, copy_workflow
 
-from lmc import data, runs
+from lmc import beton, data, runs
 
 MNIST_RAW = "resources/datasets/mnist/MNIST/raw"
 TRAIN_BETON = "results/datasets/mnist/train.beton"
@@ -51,7 +51,7 @@ def _copy_beton(betons: dict[str, str], split: str, folder: Path) -> Path:
     """A copy of the session's .beton and its record (mtimes kept: record not older)."""
     dst = folder / f"{split}.beton"
     shutil.copy2(betons[split], dst)
-    shutil.copy2(data.record_path(betons[split]), data.record_path(dst))
+    shutil.copy2(beton.record_path(betons[split]), beton.record_path(dst))
     return dst
 
 
@@ -66,10 +66,10 @@ def _garble(path: Path, offset: int, n: int = 4096) -> None:
 
 def _readers():
     return {
-        "dag check": data.check_beton_unchanged,
-        "read_beton": data.read_beton,
-        "Split.from_beton": lambda p: data.Split.from_beton(p, "cpu"),
-        "ffcv_loader": lambda p: data.ffcv_loader(p, 64, seed=0),
+        "dag check": beton.check_beton_unchanged,
+        "read_beton": beton.read_beton,
+        "Split.from_beton": lambda p: beton.Split.from_beton(p, "cpu"),
+        "ffcv_loader": lambda p: beton.ffcv_loader(p, 64, seed=0),
     }
 
 
@@ -86,7 +86,7 @@ def test_a_changed_raw_file_stops_convert_naming_it(tmp_path, digits_folder):
     raw.write_bytes(bytes(spoilt))
     outputs = {s: str(tmp_path / "out" / f"{s}.beton") for s in data.SPLITS}
     with pytest.raises(data.DatasetError) as err:
-        data.convert("mnist", root, manifest_path, outputs)
+        beton.convert("mnist", root, manifest_path, outputs)
     message = _one_line(err)
     assert message.startswith(f"{raw}: content differs from what the download rule recorded in "
                               f"{manifest_path}")
@@ -97,7 +97,7 @@ def test_a_changed_raw_file_stops_convert_naming_it(tmp_path, digits_folder):
     kept = labels.read_bytes()
     labels.unlink()
     with pytest.raises(data.DatasetError) as err:
-        data.convert("mnist", root, manifest_path, outputs)
+        beton.convert("mnist", root, manifest_path, outputs)
     assert _one_line(err).startswith(f"{labels}: missing, though the download rule recorded it in "
                                      f"{manifest_path}")
     labels.write_bytes(kept)
@@ -107,7 +107,7 @@ def test_a_changed_raw_file_stops_convert_naming_it(tmp_path, digits_folder):
     del manifest["files"]
     manifest_path.write_text(json.dumps(manifest))
     with pytest.raises(data.DatasetError) as err:
-        data.convert("mnist", root, manifest_path, outputs)
+        beton.convert("mnist", root, manifest_path, outputs)
     assert _one_line(err).startswith(f"{root}: the train split read from MNIST/raw/train-images-idx3-ubyte, "
                                      f"MNIST/raw/train-labels-idx1-ubyte differs from the hash recorded")
     assert not (tmp_path / "out").exists()
@@ -136,65 +136,65 @@ def test_raw_files_are_what_the_loaders_read():
 # ---------------------------------------------------------------- .beton vs its record
 def test_beton_record_describes_the_file(betons):
     for split, n in (("train", 512), ("test", 256)):
-        record = data.beton_record(betons[split])
-        x, y = data.read_beton(betons[split])
+        record = beton.beton_record(betons[split])
+        x, y = beton.read_beton(betons[split])
         assert record["count"] == n and record["shape"] == [1, 28, 28]
-        assert record["bytes"] == os.path.getsize(betons[split]) == data.beton_size(n, (1, 28, 28))
+        assert record["bytes"] == os.path.getsize(betons[split]) == beton.beton_size(n, (1, 28, 28))
         assert record["file_sha256"] == hashlib.sha256(Path(betons[split]).read_bytes()).hexdigest()
         assert record["content_sha256"] == data.content_sha256(x, y)
 
 
 def test_same_size_garbage_in_a_beton_is_named_by_every_reader(tmp_path, betons):
-    beton = _copy_beton(betons, "train", tmp_path)
-    data.check_beton_unchanged(beton)                  # as converted: the cheap check passes
-    _garble(beton, (8 << 20) + 1000)                   # inside the samples (data starts at the 8 MiB page)
+    beton_path = _copy_beton(betons, "train", tmp_path)
+    beton.check_beton_unchanged(beton_path)                  # as converted: the cheap check passes
+    _garble(beton_path, (8 << 20) + 1000)      # inside the samples (data starts at the 8 MiB page)
     for what, read in _readers().items():
-        with pytest.raises(data.BetonError) as err:
-            read(beton)
+        with pytest.raises(beton.BetonError) as err:
+            read(beton_path)
         message = _one_line(err)
-        assert message.startswith(f"{beton}: changed since its conversion"), what
+        assert message.startswith(f"{beton_path}: changed since its conversion"), what
         assert message.endswith(f"rebuild it (convert only, trained results stay): "
-                                f"snakemake --cores 1 --force {beton}"), what
+                                f"snakemake --cores 1 --force {beton_path}"), what
 
     # a record that matches the garbled file (edited by hand): the decoded arrays still differ
-    record = data.beton_record(beton)
-    record["file_sha256"] = hashlib.sha256(beton.read_bytes()).hexdigest()
-    data.record_path(beton).write_text(json.dumps(record))
-    with pytest.raises(data.BetonError) as err:
-        data.read_beton(beton)
-    assert _one_line(err).startswith(f"{beton}: decodes to other arrays than its conversion recorded")
+    record = beton.beton_record(beton_path)
+    record["file_sha256"] = hashlib.sha256(beton_path.read_bytes()).hexdigest()
+    beton.record_path(beton_path).write_text(json.dumps(record))
+    with pytest.raises(beton.BetonError) as err:
+        beton.read_beton(beton_path)
+    assert _one_line(err).startswith(f"{beton_path}: decodes to other arrays than its conversion recorded")
 
 
 def test_a_truncated_beton_is_named_before_ffcv_reads_it(tmp_path, betons):
-    beton = _copy_beton(betons, "test", tmp_path)
-    size = beton.stat().st_size
-    os.truncate(beton, size // 2)
+    beton_path = _copy_beton(betons, "test", tmp_path)
+    size = beton_path.stat().st_size
+    os.truncate(beton_path, size // 2)
     for what, read in _readers().items():
-        with pytest.raises(data.BetonError) as err:
-            read(beton)
-        assert _one_line(err).startswith(f"{beton}: {size // 2} bytes, but its conversion wrote {size} "
+        with pytest.raises(beton.BetonError) as err:
+            read(beton_path)
+        assert _one_line(err).startswith(f"{beton_path}: {size // 2} bytes, but its conversion wrote {size} "
                                          f"(truncated or replaced)"), what
     # FFCV's own failure on such a file ("negative dimensions are not allowed") is one line too
-    record = data.beton_record(beton)
-    record.update(bytes=size // 2, file_sha256=hashlib.sha256(beton.read_bytes()).hexdigest())
-    data.record_path(beton).write_text(json.dumps(record))
-    with pytest.raises(data.BetonError) as err:
-        data.read_beton(beton)
+    record = beton.beton_record(beton_path)
+    record.update(bytes=size // 2, file_sha256=hashlib.sha256(beton_path.read_bytes()).hexdigest())
+    beton.record_path(beton_path).write_text(json.dumps(record))
+    with pytest.raises(beton.BetonError) as err:
+        beton.read_beton(beton_path)
     message = _one_line(err)
-    assert message.startswith(f"{beton}: FFCV cannot read it (") and f"--force {beton}" in message
+    assert message.startswith(f"{beton_path}: FFCV cannot read it (") and f"--force {beton_path}" in message
 
 
 def test_a_beton_without_its_record(tmp_path, betons):
-    beton = tmp_path / "train.beton"
-    shutil.copy2(betons["train"], beton)
-    data.check_beton_unchanged(beton)                  # the workflow lets convert (re)make the record
-    with pytest.raises(data.BetonError) as err:
-        data.read_beton(beton)
-    assert _one_line(err).startswith(f"{beton}: no record train.beton.json beside it")
-    data.record_path(beton).write_text("{not json")
-    with pytest.raises(data.BetonError) as err:
-        data.check_beton_unchanged(beton)
-    assert _one_line(err).startswith(f"{data.record_path(beton)}: not a readable .beton record")
+    beton_path = tmp_path / "train.beton"
+    shutil.copy2(betons["train"], beton_path)
+    beton.check_beton_unchanged(beton_path)                  # the workflow lets convert (re)make the record
+    with pytest.raises(beton.BetonError) as err:
+        beton.read_beton(beton_path)
+    assert _one_line(err).startswith(f"{beton_path}: no record train.beton.json beside it")
+    beton.record_path(beton_path).write_text("{not json")
+    with pytest.raises(beton.BetonError) as err:
+        beton.check_beton_unchanged(beton_path)
+    assert _one_line(err).startswith(f"{beton.record_path(beton_path)}: not a readable .beton record")
 
 
 def test_jobs_check_their_betons_before_touching_outputs(tmp_path, betons):
@@ -209,12 +209,12 @@ def test_jobs_check_their_betons_before_touching_outputs(tmp_path, betons):
         path.write_bytes(f"earlier {k}".encode())     # what a finished earlier run left
     before = {p: p.read_bytes() for p in outputs.values()}
     state = tmp_path / "pair0" / "train_state.pt"
-    with pytest.raises(data.BetonError) as err:
+    with pytest.raises(beton.BetonError) as err:
         runs.train_pair_job(str(setting), str(train), str(test), {"init_seed": 1, "order_seed_a": 2,
                             "order_seed_b": 3}, {k: str(v) for k, v in outputs.items()}, str(state),
                             device="cpu")
     assert _one_line(err).startswith(f"{train}: changed since its conversion")
-    with pytest.raises(data.BetonError):
+    with pytest.raises(beton.BetonError):
         runs.interpolate_job(str(setting), str(outputs["a"]), str(outputs["b"]),
                              {"train": str(train), "test": str(test)}, [0.0, 1.0], device="cpu")
     assert {p: p.read_bytes() for p in outputs.values()} == before and not state.exists()
@@ -223,12 +223,12 @@ def test_jobs_check_their_betons_before_touching_outputs(tmp_path, betons):
 # ---------------------------------------------------------------- writing: no hang, no litter
 def test_too_little_free_space_is_said_before_writing(tmp_path, monkeypatch, digits_splits):
     x, y = digits_splits["test"].images.numpy(), digits_splits["test"].labels.numpy()
-    needed = data.beton_size(len(y), x.shape[1:]) + data.WRITE_MARGIN_BYTES
+    needed = beton.beton_size(len(y), x.shape[1:]) + beton.WRITE_MARGIN_BYTES
     full = SimpleNamespace(total=2**40, used=2**40, free=4096)
     monkeypatch.setattr(shutil, "disk_usage", lambda path: full)
     start = time.monotonic()
     with deadline(60), pytest.raises(data.DatasetError) as err:
-        data.write_beton(x, y, tmp_path / "test.beton")
+        beton.write_beton(x, y, tmp_path / "test.beton")
     assert time.monotonic() - start < 30
     assert _one_line(err) == (f"{tmp_path}: not enough free space to write test.beton: it needs "
                               f"{needed} bytes ({needed / 2**20:.0f} MiB), 4096 are free; free some space "
@@ -242,7 +242,7 @@ FAILING_WRITE = """
 import errno, os, signal, sys, time
 import numpy as np
 from ffcv.memory_allocator import MemoryAllocator
-from lmc import data
+from lmc import beton, data
 
 flush = MemoryAllocator.flush_page
 def flush_page(self):                  # forked writer workers inherit this
@@ -256,7 +256,7 @@ MemoryAllocator.flush_page = flush_page
 images = np.zeros((5000, 1, 28, 28), np.uint8)  # enough work queued to fill the queue's pipe
 start = time.monotonic()
 try:
-    data.write_beton(images, np.zeros(5000, np.int64), sys.argv[1])
+    beton.write_beton(images, np.zeros(5000, np.int64), sys.argv[1])
 except data.DatasetError as e:
     print(f"{time.monotonic() - start:.2f}")
     print(e)
@@ -318,8 +318,8 @@ def test_workflow_stops_on_garbage_in_a_beton_and_loses_nothing(finished_workflo
 def test_workflow_refuses_a_forced_retrain_on_a_truncated_beton(finished_workflow, tmp_path):
     wf = copy_workflow(finished_workflow[0], tmp_path / "wf")
     before = _results(wf)
-    beton = wf.path / TRAIN_BETON
-    os.truncate(beton, beton.stat().st_size // 2)
+    beton_path = wf.path / TRAIN_BETON
+    os.truncate(beton_path, beton_path.stat().st_size // 2)
     proc = wf.snakemake("--cores", "1", "--forcerun", "train_pair", "all", check=False)
     assert proc.returncode != 0
     lines = _error_lines(proc, TRAIN_BETON)

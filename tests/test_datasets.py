@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import torch
 
-from lmc import data, datasets, tiny_imagenet
+from lmc import beton, data, datasets, tiny_imagenet
 
 RNG = np.random.default_rng(0)
 
@@ -435,8 +435,8 @@ def test_beton_round_trip(tmp_path):
     pytest.importorskip("ffcv")
     _write_idx(tmp_path / "MNIST" / "raw", _mnist_arrays(), gz=False)
     x, y = data.load_split("mnist", tmp_path, "train")
-    data.write_beton(x, y, tmp_path / "train.beton")
-    bx, by = data.read_beton(tmp_path / "train.beton")
+    beton.write_beton(x, y, tmp_path / "train.beton")
+    bx, by = beton.read_beton(tmp_path / "train.beton")
     assert bx.dtype == torch.uint8 and by.dtype == torch.int64
     np.testing.assert_array_equal(bx.numpy(), x)
     np.testing.assert_array_equal(by.numpy(), y)

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
-from lmc import data, grid, stacked, train
+from lmc import beton, grid, stacked, train
 from lmc.models import (
     CNN,
     MLP,
@@ -179,9 +179,9 @@ def _setting(kind: str) -> dict:
 def test_train_members_one_epoch(kind):
     setting = _setting(kind)
     gen = torch.Generator().manual_seed(4)
-    tr = data.Split(torch.randint(0, 256, (48, *MNIST), dtype=torch.uint8, generator=gen),
+    tr = beton.Split(torch.randint(0, 256, (48, *MNIST), dtype=torch.uint8, generator=gen),
                      torch.randint(0, 10, (48,), generator=gen))
-    te = data.Split(torch.randint(0, 256, (20, *MNIST), dtype=torch.uint8, generator=gen),
+    te = beton.Split(torch.randint(0, 256, (20, *MNIST), dtype=torch.uint8, generator=gen),
                      torch.randint(0, 10, (20,), generator=gen))
     init = train.initial_state(setting, init_seed=5)
     result = train.train_members(setting, init, [1, 2], tr, te, "cpu")

@@ -2,25 +2,25 @@
 import numpy as np
 import torch
 
-from lmc import data
+from lmc import beton
 
 
 def test_resident_order_reproduces_ffcv_loader(betons):
-    images, labels = data.read_beton(betons["train"])
+    images, labels = beton.read_beton(betons["train"])
     for seed in (0, 12345):
-        loader = data.ffcv_loader(betons["train"], batch_size=100, seed=seed)
+        loader = beton.ffcv_loader(betons["train"], batch_size=100, seed=seed)
         for epoch in range(3):
             seen_x, seen_y = [], []
             for x, y in loader:                      # FFCV reuses its buffers: copy
                 seen_x.append(x.clone())
                 seen_y.append(y.clone().reshape(-1))
-            order = torch.from_numpy(data.epoch_order(seed, epoch, len(labels)))
+            order = torch.from_numpy(beton.epoch_order(seed, epoch, len(labels)))
             assert torch.equal(torch.cat(seen_y), labels[order])
             assert torch.equal(torch.cat(seen_x), images[order])
     # and another seed really is another order
-    assert not np.array_equal(data.epoch_order(1, 0, len(labels)), data.epoch_order(2, 0, len(labels)))
+    assert not np.array_equal(beton.epoch_order(1, 0, len(labels)), beton.epoch_order(2, 0, len(labels)))
 
 
 def test_full_split_read_keeps_the_partial_last_batch(betons, digits_folder):
-    images, labels = data.read_beton(betons["test"])
+    images, labels = beton.read_beton(betons["test"])
     assert len(labels) == 256 and images.shape == (256, 1, 28, 28) and images.dtype == torch.uint8

@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from lmc import data, grid, interpolate, interpolate_job, io, stacked, train, train_job
+from lmc import beton, grid, interpolate, interpolate_job, io, stacked, train, train_job
 from lmc.models import build_model
 
 
@@ -27,8 +27,8 @@ def test_a_and_b_share_init_bytes_and_see_different_orders(digits_splits, tmp_pa
     assert seeds["order_seed_a"] != seeds["order_seed_b"]
     assert grid.pair_seeds(s, 0) == seeds and grid.pair_seeds(s, 1) != seeds
     n = len(digits_splits["train"])
-    assert not np.array_equal(data.epoch_order(seeds["order_seed_a"], 0, n),
-                              data.epoch_order(seeds["order_seed_b"], 0, n))
+    assert not np.array_equal(beton.epoch_order(seeds["order_seed_a"], 0, n),
+                              beton.epoch_order(seeds["order_seed_b"], 0, n))
     result = train.train_pair(s, seeds, digits_splits["train"], digits_splits["test"], "cpu")
     init = train.initial_state(s, seeds["init_seed"])
     assert all(torch.equal(init[k], result.init[k]) for k in init)
@@ -67,7 +67,7 @@ def test_batched_interpolation_equals_per_alpha_evaluation(digits_splits):
     alphas = [0.0, 0.5, 1.0]
     table = interpolate.evaluate_path(a, b, s, {"test": digits_splits["test"]}, alphas, "cpu", batch_size=100)
     model = build_model(s, (1, 28, 28), 10)
-    norm = data.normaliser("mnist", "cpu")
+    norm = beton.normaliser("mnist", "cpu")
     te = digits_splits["test"]
     for alpha in alphas:
         model.load_state_dict({k: (1 - alpha) * a[k] + alpha * b[k] for k in a})
@@ -101,7 +101,7 @@ def test_same_setting_twice_gives_byte_identical_outputs(betons, tmp_path):
 
 def test_ffcv_loader_path_gives_the_same_training_as_resident(betons):
     s = setting(epochs=2)
-    tr, te = data.Split.from_beton(betons["train"], "cpu"), data.Split.from_beton(betons["test"], "cpu")
+    tr, te = beton.Split.from_beton(betons["train"], "cpu"), beton.Split.from_beton(betons["test"], "cpu")
     init = train.initial_state(s, 5)
     resident = train.train_members(s, init, [7, 8], tr, te, "cpu", data_path="resident")
     ffcv = train.train_members(s, init, [7, 8], tr, te, "cpu", data_path="ffcv", train_beton=betons["train"])

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from lmc import data, grid, train
+from lmc import beton, data, grid, train
 
 
 def _setting(dataset: str, epochs: int = 3) -> dict:
@@ -33,14 +33,14 @@ def _same(a: train.TrainResult, b: train.TrainResult) -> None:
 def test_prenormalised_split_gives_identical_training(monkeypatch, dataset):
     meta = data.info(dataset)
     x, y = _fabricated(meta.shape, 300)
-    tr = data.Split(torch.from_numpy(x), torch.from_numpy(y))
-    te = data.Split(torch.from_numpy(x[:50]), torch.from_numpy(y[:50]))
+    tr = beton.Split(torch.from_numpy(x), torch.from_numpy(y))
+    te = beton.Split(torch.from_numpy(x[:50]), torch.from_numpy(y[:50]))
     s = _setting(dataset)
     init = train.initial_state(s, 11)
     fast = train.train_members(s, init, [1, 2], tr, te, "cpu")
-    assert train._prenormalised(tr, data.normaliser(dataset, "cpu")) is not None
+    assert train._prenormalised(tr, beton.normaliser(dataset, "cpu")) is not None
     monkeypatch.setattr(train, "PRENORMALISE_MAX_BYTES", 0)          # force per-batch normalisation
-    assert train._prenormalised(tr, data.normaliser(dataset, "cpu")) is None
+    assert train._prenormalised(tr, beton.normaliser(dataset, "cpu")) is None
     slow = train.train_members(s, init, [1, 2], tr, te, "cpu")
     _same(fast, slow)
 
@@ -48,14 +48,14 @@ def test_prenormalised_split_gives_identical_training(monkeypatch, dataset):
 def test_ffcv_loaders_reused_across_epochs_match_resident(tmp_path):
     pytest.importorskip("ffcv")
     x, y = _fabricated(data.info("mnist").shape, 300, seed=1)
-    beton = tmp_path / "train.beton"
-    data.write_beton(x, y, beton)
-    tr = data.Split(torch.from_numpy(x), torch.from_numpy(y))
-    te = data.Split(torch.from_numpy(x[:50]), torch.from_numpy(y[:50]))
+    beton_path = tmp_path / "train.beton"
+    beton.write_beton(x, y, beton_path)
+    tr = beton.Split(torch.from_numpy(x), torch.from_numpy(y))
+    te = beton.Split(torch.from_numpy(x[:50]), torch.from_numpy(y[:50]))
     s = _setting("mnist")
     init = train.initial_state(s, 11)
     resident = train.train_members(s, init, [5, 6], tr, te, "cpu")
-    ffcv = train.train_members(s, init, [5, 6], tr, te, "cpu", data_path="ffcv", train_beton=str(beton))
+    ffcv = train.train_members(s, init, [5, 6], tr, te, "cpu", data_path="ffcv", train_beton=str(beton_path))
     _same(resident, ffcv)
 
 
@@ -64,19 +64,20 @@ def test_reading_a_beton_and_ffcv_training_keep_torch_threads(tmp_path):
     and every epoch start; the trainer must put the configured count back."""
     pytest.importorskip("ffcv")                       # (importing ffcv itself sets 1)
     x, y = _fabricated(data.info("mnist").shape, 200, seed=2)
-    beton = tmp_path / "train.beton"
-    data.write_beton(x, y, beton)
+    beton_path = tmp_path / "train.beton"
+    beton.write_beton(x, y, beton_path)
     before = torch.get_num_threads()
     try:
         torch.set_num_threads(2)
-        split = data.Split.from_beton(beton, "cpu")
+        split = beton.Split.from_beton(beton_path, "cpu")
         assert torch.get_num_threads() == 2
         assert (torch.equal(split.images, torch.from_numpy(x))
                 and torch.equal(split.labels, torch.from_numpy(y)))
         seen = []
         s = _setting("mnist", epochs=2)
         train.train_members(s, train.initial_state(s, 3), [1, 2], split, split, "cpu", data_path="ffcv",
-                            train_beton=str(beton), on_epoch=lambda e: seen.append(torch.get_num_threads()))
+                            train_beton=str(beton_path),
+                            on_epoch=lambda e: seen.append(torch.get_num_threads()))
         assert seen == [2, 2] and torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
