@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from conftest import ROOT, copy_workflow
 
-from lmc import beton, data, runs
+from lmc import beton, data, interpolate_job, train_job
 
 MNIST_RAW = "resources/datasets/mnist/MNIST/raw"
 TRAIN_BETON = "results/datasets/mnist/train.beton"
@@ -210,12 +210,12 @@ def test_jobs_check_their_betons_before_touching_outputs(tmp_path, betons):
     before = {p: p.read_bytes() for p in outputs.values()}
     state = tmp_path / "pair0" / "train_state.pt"
     with pytest.raises(beton.BetonError) as err:
-        runs.train_pair_job(str(setting), str(train), str(test), {"init_seed": 1, "order_seed_a": 2,
+        train_job.train_pair_job(str(setting), str(train), str(test), {"init_seed": 1, "order_seed_a": 2,
                             "order_seed_b": 3}, {k: str(v) for k, v in outputs.items()}, str(state),
                             device="cpu")
     assert _one_line(err).startswith(f"{train}: changed since its conversion")
     with pytest.raises(beton.BetonError):
-        runs.interpolate_job(str(setting), str(outputs["a"]), str(outputs["b"]),
+        interpolate_job.interpolate_job(str(setting), str(outputs["a"]), str(outputs["b"]),
                              {"train": str(train), "test": str(test)}, [0.0, 1.0], device="cpu")
     assert {p: p.read_bytes() for p in outputs.values()} == before and not state.exists()
 
