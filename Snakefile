@@ -20,7 +20,7 @@ try:
     validate(config, lmc_config.SCHEMA)
 except WorkflowError:
     sys.exit(lmc_config.describe_schema_error(config))
-for problem in lmc_config.check_offline_sources(config) + lmc_config.check_cross_keys(config):
+for problem in lmc_config.check_offline_sources(config) + lmc_config.check_alphas(config):
     sys.exit(problem)
 
 

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jsonschema
 import yaml
 
-from . import artefacts, datasets, grid
+from . import datasets
 
 SCHEMA = "config/schema.yaml"
 
@@ -52,19 +52,20 @@ def check_offline_sources(config: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-def check_cross_keys(config: Mapping[str, Any]) -> list[str]:
-    """Problems the schema cannot express (rules across keys), found before any job runs;
-    each one line naming the key and the fix."""
-    problems = []
+def check_alphas(config: Mapping[str, Any]) -> list[str]:
+    """The path's alphas, a rule the schema cannot express; one line naming the key."""
     alphas = [float(a) for a in config["alphas"]]
     if alphas[0] != 0.0 or alphas[-1] != 1.0 or any(b <= a for a, b in zip(alphas, alphas[1:])):
-        problems.append(f"config error at alphas: {alphas} must ascend strictly from 0.0 (network A) to 1.0 "
-                        "(network B), e.g. [0.0, 0.1, ..., 1.0]; the barriers are measured against both ends")
-    try:
-        trained = artefacts.trained(grid.built_artefacts(config))
-        entries = {a: grid.artefact_settings(config, a) for a in trained}
-    except grid.GridError as e:
-        return problems + [f"config error: {e}"]
+        return [f"config error at alphas: {alphas} must ascend strictly from 0.0 (network A) to 1.0 "
+                "(network B), e.g. [0.0, 0.1, ..., 1.0]; the barriers are measured against both ends"]
+    return []
+
+
+def check_settings(entries: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[str]:
+    """Rules across a setting's keys, on the grid the workflow already built (artefact ->
+    its `grid.artefact_settings` entries), found before any job runs; one line each,
+    naming the artefact and the fix."""
+    problems = []
     for artefact, settings in entries.items():
         for entry in settings:
             s = entry["setting"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import os
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import matplotlib
 import matplotlib.ticker
@@ -17,7 +17,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from .io import atomic_write  # noqa: E402
 from .names import MODEL_TITLES, lr_title, opt_lr, setup_name  # noqa: E402
 from .summary import cells as setting_groups  # noqa: E402
-from .summary import is_diverged, summarise  # noqa: E402
+from .summary import endpoint_accuracies, is_diverged, summarise  # noqa: E402
 
 SPLIT_STYLE = {"train": dict(color="tab:blue", marker="o"), "test": dict(color="tab:orange", marker="s")}
 
@@ -73,12 +73,13 @@ SPLITS = ("train", "test")
 DIVERGED_STYLE = dict(color="tab:red", fontsize=11, ha="center", va="bottom", fontweight="bold")
 
 
-def _summary(agg: pd.DataFrame, column: str, keys: list[str]) -> pd.DataFrame:
+def _summary(agg: pd.DataFrame, column: str | Callable[[pd.DataFrame], Iterable[float]],
+             keys: list[str]) -> pd.DataFrame:
     """Mean, std (in %, `lmc.summary`: NaN for one pair, drawn as no error bar) and
-    divergence of `column` per setting, with the setting's `keys`."""
+    divergence of `column` (or of `column(pairs)`) per setting, with the setting's `keys`."""
     rows = []
     for cell, g in setting_groups(agg):
-        s = summarise(g[column])
+        s = summarise(column(g) if callable(column) else g[column])
         first = g.iloc[0]
         rows.append({"cell": cell, **{k: first[k] for k in keys}, "mean": s.mean, "std": s.std,
                      "diverged": is_diverged(g)})
@@ -238,12 +239,10 @@ def initialisation(agg: pd.DataFrame, title: str) -> plt.Figure:
                              sharey="row")
     for c, setup in enumerate(setups):
         sub = agg[agg["setup"] == setup]
+        # the endpoints' accuracy pools A and B of every pair, as the tables do
         for r, (column, label) in enumerate((("test_error_barrier", "test error barrier (%)"),
-                                             ("test_acc", "endpoint test accuracy (%)"))):
+                                             (endpoint_accuracies, "endpoint test accuracy (%)"))):
             ax = axes[r, c]
-            if column == "test_acc":          # A and B of every pair pooled, as in the tables
-                sub = pd.concat([sub.assign(test_acc=sub["test_acc_a"]),
-                                 sub.assign(test_acc=sub["test_acc_b"])])
             s = _summary(sub, column, ["init", "init_scale"])
             for scheme in schemes:
                 line = s[(s["init"] == scheme) & ~s["diverged"]].sort_values("init_scale")

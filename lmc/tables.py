@@ -44,7 +44,7 @@ def _accuracy_note(agg: pd.DataFrame) -> list[str]:
     ok = agg[~agg["diverged"].astype(bool)]
     if not len(ok):
         return []
-    accs = pd.concat([ok["test_acc_a"], ok["test_acc_b"]]) * 100
+    accs = pd.Series(endpoint_accuracies(ok)) * 100
     reach = f"test accuracy {accs.min():.1f}–{accs.max():.1f}%"
     if "final_train_loss_a" in ok:
         losses = pd.concat([ok["final_train_loss_a"], ok["final_train_loss_b"]])

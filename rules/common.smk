@@ -22,6 +22,8 @@ try:
     RUNS = grid.all_runs(config, ARTEFACTS)
 except grid.GridError as e:
     sys.exit(f"config error: {e}")
+for problem in lmc_config.check_settings(ENTRIES):
+    sys.exit(problem)
 # Artefacts that are figures in the paper: a plot (png, pdf) besides the table of its numbers.
 FIGURES = lmc_artefacts.figures(TRAINED)
 PAIRS = list(range(config["pairs"]))
