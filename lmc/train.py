@@ -1,8 +1,8 @@
 """Optimisers, warm-up, and the paired training loop.
 
-`train_members` trains any number of members of one setting from one shared
-initialisation, each with its own data order, as one batched computation
-(`lmc.stacked`). A pair is two members (A and B). Every random draw comes from a seed
+`train_members` trains any number of members of one setting, each from its own
+initial state (a pair's A and B share one) and with its own data order, as one batched
+computation (`lmc.stacked`). A pair is two members (A and B). Every random draw comes from a seed
 passed in: the initialisation from `init_seed`, each member's epoch order from
 `order_seed + epoch` (exactly FFCV's RANDOM order, on either data path).
 
@@ -33,7 +33,7 @@ MEMBER_NAMES = "ab"
 
 @dataclass
 class TrainResult:
-    init: dict[str, torch.Tensor]
+    inits: list[dict[str, torch.Tensor]]       # each member's initial state
     members: list[dict[str, torch.Tensor]]
     metrics: pd.DataFrame
     diverged: list[bool] = field(default_factory=list)
@@ -179,21 +179,27 @@ def _checkpoint(state_path: str, key: Mapping[str, Any], epoch: int, rows: list[
                    "optimizer": optimizer.state_dict()}, state_path)
 
 
-def train_members(setting: Mapping[str, Any], init: Mapping[str, torch.Tensor], order_seeds: Sequence[int],
+def train_members(setting: Mapping[str, Any],
+                  init: Mapping[str, torch.Tensor] | Sequence[Mapping[str, torch.Tensor]],
+                  order_seeds: Sequence[int],
                   train: beton.Split, test: beton.Split, device: torch.device | str, *,
                   data_path: str = "resident", train_beton: str | None = None,
                   state_path: str | None = None, checkpoint_every: int = 0,
                   on_epoch: Callable[[int], None] | None = None) -> TrainResult:
-    """Train len(order_seeds) members from `init`; returns their final weights and
-    per-epoch metrics (one row per epoch and member)."""
+    """Train len(order_seeds) members from `init` (one state shared by all, or one per
+    member); returns their final weights and per-epoch metrics (one row per epoch and
+    member)."""
     if data_path not in ("resident", "ffcv"):
         raise ValueError(f"data_path must be 'resident' or 'ffcv', got {data_path!r}")
     if data_path == "ffcv" and train_beton is None:
         raise ValueError("data_path 'ffcv' needs train_beton")
     meta = data.info(setting["dataset"])
     members, epochs, bs = len(order_seeds), setting["epochs"], setting["batch_size"]
+    inits = [dict(init)] * members if isinstance(init, Mapping) else [dict(i) for i in init]
+    if len(inits) != members:
+        raise ValueError(f"{len(inits)} initial states for {members} members")
     model = build_model(setting, meta.shape, meta.classes).to(device)
-    params = {k: v.requires_grad_() for k, v in stacked.stack_states([init] * members, device).items()}
+    params = {k: v.requires_grad_() for k, v in stacked.stack_states(inits, device).items()}
     optimizer = make_optimizer(setting, list(params.values()))
     forward = stacked.batched_forward(model)
     normalise = beton.normaliser(setting["dataset"], device)
@@ -246,7 +252,7 @@ def train_members(setting: Mapping[str, Any], init: Mapping[str, torch.Tensor], 
 
     torch.set_num_threads(threads)        # FFCV's last epoch thread may have changed it
     final = [stacked.unstack(params, m) for m in range(members)]
-    return TrainResult(init=dict(init), members=final, metrics=pd.DataFrame(rows), diverged=diverged,
+    return TrainResult(inits=inits, members=final, metrics=pd.DataFrame(rows), diverged=diverged,
                        compute_started=compute_started)
 
 

@@ -27,7 +27,7 @@ def train_pair_job(setting_json: str, train_beton: str, test_beton: str, seeds: 
         te = beton.Split.from_beton(test_beton, dev)
         result = train.train_pair(setting, seeds, tr, te, dev, data_path=data_path, train_beton=train_beton,
                                   state_path=state_path, checkpoint_every=checkpoint_every)
-    io.save_weights(result.init, outputs["init"])
+    io.save_weights(result.inits[0], outputs["init"])
     io.save_weights(result.members[0], outputs["a"])
     io.save_weights(result.members[1], outputs["b"])
     io.write_csv(result.metrics, outputs["metrics"])

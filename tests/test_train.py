@@ -31,8 +31,8 @@ def test_a_and_b_share_init_bytes_and_see_different_orders(digits_splits, tmp_pa
                               beton.epoch_order(seeds["order_seed_b"], 0, n))
     result = train.train_pair(s, seeds, digits_splits["train"], digits_splits["test"], "cpu")
     init = train.initial_state(s, seeds["init_seed"])
-    assert all(torch.equal(init[k], result.init[k]) for k in init)
-    io.save_weights(result.init, tmp_path / "i1.pt")
+    assert all(torch.equal(init[k], result.inits[0][k]) for k in init)
+    io.save_weights(result.inits[0], tmp_path / "i1.pt")
     io.save_weights(train.initial_state(s, seeds["init_seed"]), tmp_path / "i2.pt")
     assert filecmp.cmp(tmp_path / "i1.pt", tmp_path / "i2.pt", shallow=False)
     a, b = result.members
