@@ -1,4 +1,4 @@
-"""FFCV `.beton` files: conversion from a dataset's checked arrays, a record of each file
+"""FFCV `.beton` files: writing one from a dataset's checked arrays, a record of each file
 (size, file and content hashes) written beside it, the checks every reader makes against
 that record, the two ways of reading a `.beton` back (decoded once into resident
 tensors, or FFCV's Loader), and the resident `Split` training and interpolation use.
@@ -18,10 +18,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .data import content_sha256, file_sha256, load_split, raw_files
-from .datasets import SPLITS, DatasetError, info
+from .data import content_sha256, file_sha256
+from .datasets import DatasetError, info
 from .io import write_json
-from .logs import log
 
 
 class BetonError(DatasetError):
@@ -38,7 +37,7 @@ def record_path(beton: str | os.PathLike) -> Path:
     return Path(f"{beton}.json")
 
 
-def _rebuild_hint(beton: str | os.PathLike) -> str:
+def rebuild_hint(beton: str | os.PathLike) -> str:
     # `--force` on the file runs that dataset's convert job alone; the rebuilt record has the
     # same bytes, so nothing downstream re-runs afterwards (see docs/reliability.md)
     return f"rebuild it (convert only, trained results stay): snakemake --cores 1 --force {beton}"
@@ -128,9 +127,9 @@ def beton_record(beton: str | os.PathLike) -> dict:
             raise ValueError("keys missing")
     except FileNotFoundError:
         raise BetonError(f"{beton}: no record {rec.name} beside it (converted by an older version?); "
-                         f"{_rebuild_hint(beton)}") from None
+                         f"{rebuild_hint(beton)}") from None
     except (OSError, ValueError) as e:
-        raise BetonError(f"{rec}: not a readable .beton record ({e}); {_rebuild_hint(beton)}") from None
+        raise BetonError(f"{rec}: not a readable .beton record ({e}); {rebuild_hint(beton)}") from None
     return record
 
 
@@ -141,13 +140,13 @@ def check_beton(beton: str | os.PathLike, record: dict | None = None) -> dict:
     try:
         size = os.path.getsize(beton)
     except FileNotFoundError:
-        raise BetonError(f"{beton}: missing; {_rebuild_hint(beton)}") from None
+        raise BetonError(f"{beton}: missing; {rebuild_hint(beton)}") from None
     if size != record["bytes"]:
         raise BetonError(f"{beton}: {size} bytes, but its conversion wrote {record['bytes']} (truncated or "
-                         f"replaced); {_rebuild_hint(beton)}")
+                         f"replaced); {rebuild_hint(beton)}")
     if file_sha256(Path(beton)) != record["file_sha256"]:
         raise BetonError(f"{beton}: changed since its conversion (sha256 differs from "
-                         f"{record_path(beton).name}); {_rebuild_hint(beton)}")
+                         f"{record_path(beton).name}); {rebuild_hint(beton)}")
     return record
 
 
@@ -202,7 +201,7 @@ def _decode(path: str | os.PathLike, name: str | os.PathLike) -> tuple[torch.Ten
     except Exception as e:          # FFCV's errors on a bad file are arbitrary (ValueError, IndexError, ...)
         detail = " ".join(str(e).split())[:160]
         raise BetonError(f"{name}: FFCV cannot read it ({type(e).__name__}: {detail}); "
-                         f"{_rebuild_hint(name)}") from None
+                         f"{rebuild_hint(name)}") from None
 
 
 def read_beton(path: str | os.PathLike) -> tuple[torch.Tensor, torch.Tensor]:
@@ -214,36 +213,8 @@ def read_beton(path: str | os.PathLike) -> tuple[torch.Tensor, torch.Tensor]:
     x, y = _decode(path, path)
     if content_sha256(x, y) != record["content_sha256"]:
         raise BetonError(f"{path}: decodes to other arrays than its conversion recorded "
-                         f"({record_path(path).name}); {_rebuild_hint(path)}")
+                         f"({record_path(path).name}); {rebuild_hint(path)}")
     return x, y
-
-
-def convert(name: str, root: str | os.PathLike, manifest: str | os.PathLike,
-            outputs: dict[str, str]) -> None:
-    """The convert job: every raw file re-checked against the download rule's manifest
-    (before anything is written), then each split's arrays, then each split written as
-    `outputs[split]` (a `.beton` and its record)."""
-    root, recorded = Path(root), json.loads(Path(manifest).read_text())
-    fix = (f"re-import it (download and convert only, trained results stay): "
-           f"snakemake --cores 1 --forceall {outputs['train']}")
-    files = raw_files(name)
-    for rel in (rel for split in SPLITS for rel in files[split]):
-        expected = recorded.get("files", {}).get(rel)     # manifests written before this check lack "files"
-        if expected is None:
-            continue
-        if not (root / rel).is_file():
-            raise DatasetError(f"{root / rel}: missing, though the download rule recorded it in {manifest}; "
-                               f"{fix}")
-        if file_sha256(root / rel) != expected:
-            raise DatasetError(f"{root / rel}: content differs from what the download rule recorded in "
-                               f"{manifest}; {fix}")
-    for split in SPLITS:
-        images, labels = load_split(name, root, split)
-        if content_sha256(images, labels) != recorded["sha256"][split]:
-            raise DatasetError(f"{root}: the {split} split read from {', '.join(files[split])} differs from "
-                               f"the hash recorded in {manifest}; {fix}")
-        write_beton(images, labels, outputs[split])
-        log.info("wrote %s: %d samples", outputs[split], len(labels))
 
 
 def epoch_order(seed: int, epoch: int, n: int) -> np.ndarray:

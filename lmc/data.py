@@ -5,7 +5,7 @@ arrays, and the resident splits read from them, are `lmc.beton`.
 
 Verified all the way down: the download rule's manifest records the sha256 of every raw
 file the loaders read and of each split's arrays (`content_sha256`); conversion
-(`lmc.beton.convert`) re-checks both before writing."""
+(`lmc.convert`) re-checks both before writing."""
 from __future__ import annotations
 
 import gzip

@@ -30,6 +30,13 @@ OPTIMIZER_KEYS = {"sgd": ("momentum",), "adam": ("adam_betas",)}
 FLOAT_KEYS = ("lr", "slope", "weight_decay", "warmup_fraction", "momentum", "init_scale")
 
 
+# Setting keys the settings of one bundle (one training job, `bundle: N`) may differ in;
+# they agree on every other key: dataset, architecture, batch size, epochs, optimiser
+# family, augmentation (lmc.members trains them together).
+PER_MEMBER_KEYS = ("lr", "warmup_fraction", "schedule", "momentum", "adam_betas", "weight_decay", "slope",
+                   "init", "init_scale", "seed")
+
+
 class GridError(ValueError):
     """A config error in an artefact's grid; the message names the key."""
 
@@ -78,6 +85,52 @@ def pair_seeds(setting: Mapping[str, Any], pair: int) -> dict[str, int]:
     if seeds["order_seed_a"] == seeds["order_seed_b"]:   # astronomically unlikely, but A != B is the point
         seeds["order_seed_b"] = (seeds["order_seed_b"] + 1) & 0x7FFFFFFF
     return seeds
+
+
+def pair_chunks(pairs: int, pairs_per_job: int | str) -> list[list[int]]:
+    """The pair indices each training job of a setting takes: all in one job
+    (`pairs_per_job: all`, or a number >= pairs) or consecutive chunks of that size."""
+    if pairs_per_job == "all":
+        return [list(range(pairs))]
+    if isinstance(pairs_per_job, bool) or not isinstance(pairs_per_job, int) or pairs_per_job < 1:
+        raise GridError(f"pairs_per_job: {pairs_per_job!r} is not 'all' or a number of pairs >= 1")
+    return [list(range(lo, min(lo + pairs_per_job, pairs))) for lo in range(0, pairs, pairs_per_job)]
+
+
+def bundle_signature(setting: Mapping[str, Any]) -> tuple:
+    """What settings trained in one job must share. A slope of exactly 1 skips the
+    activation altogether (a linear network), so it is part of the architecture."""
+    shared = tuple(sorted((k, repr(v)) for k, v in setting.items() if k not in PER_MEMBER_KEYS))
+    return shared + (("linear_activation", setting.get("slope") == 1.0),)
+
+
+def bundles(config: Mapping[str, Any], artefacts: Sequence[str]) -> list[list[str]]:
+    """The run ids each bundle job trains (and interpolates) together, for `bundle: N`
+    > 1: the settings of one artefact that share a `bundle_signature`, in config order,
+    in consecutive chunks of N (a run shared by artefacts goes with the first). Only
+    chunks of two or more; every other run gets a job of its own. Editing one setting
+    keeps its place, so only its bundle re-runs; adding or removing settings can shift
+    the later bundles of that artefact and signature."""
+    size = config.get("bundle", 1)
+    if size < 2:
+        return []
+    if config.get("pairs_per_job", "all") != "all" and config["pairs_per_job"] < config["pairs"]:
+        raise GridError(f"bundle: {size} with pairs_per_job: {config['pairs_per_job']}: a bundle trains "
+                        f"every pair of its settings; set one of them back (bundle: 1 or pairs_per_job: all)")
+    seen: set[str] = set()
+    groups: dict[tuple, list[str]] = {}
+    for art in trained(list(artefacts)):
+        for entry in artefact_settings(config, art):
+            if entry["run_id"] not in seen:
+                seen.add(entry["run_id"])
+                groups.setdefault((art, bundle_signature(entry["setting"])), []).append(entry["run_id"])
+    chunks = [ids[i:i + size] for ids in groups.values() for i in range(0, len(ids), size)]
+    return [c for c in chunks if len(c) > 1]
+
+
+def bundle_id(runs: Sequence[str]) -> str:
+    """Short content hash of a bundle's run ids (8 hex digits), for its rule and files."""
+    return hashlib.sha256("+".join(runs).encode()).hexdigest()[:8]
 
 
 def _axis(axis: Any, where: str) -> list[dict[str, Any]]:

@@ -33,6 +33,10 @@ class MLP(nn.Module):
         sizes = [in_features] + [width] * (depth - 1) + [classes]
         self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
         self.slope = float(slope)
+        # The slope as a (non-saved) buffer, so a bundle of settings that differ in it can
+        # give each vmapped member its own (lmc.members); the where-form has leaky_relu's
+        # bytes, forward and backward.
+        self.register_buffer("negative_slope", torch.tensor(self.slope), persistent=False)
         gain = nn.init.calculate_gain("leaky_relu", self.slope)
         initialise([linear_layer(layer, gain) for layer in self.layers], init, init_scale)
 
@@ -41,7 +45,7 @@ class MLP(nn.Module):
         for layer in self.layers[:-1]:
             x = layer(x)
             if self.slope != 1.0:
-                x = nn.functional.leaky_relu(x, self.slope)
+                x = torch.where(x > 0, x, x * self.negative_slope)
         return self.layers[-1](x)
 
 

@@ -1,21 +1,26 @@
-"""Cluster resources scaled from a setting (memory for the resident data and stacked
-parameters, runtime from the training FLOPs), so SLURM requests fit the job."""
+"""Cluster resources of a job (one setting, or a bundle of settings, with its pairs):
+memory for the resident data and the stacked members, runtime from the FLOPs `lmc.cost`
+counts (the same count the reproduction guide's estimates use), so SLURM requests fit
+the job."""
 from __future__ import annotations
 
 import functools
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
 
-from . import datasets
+from . import cost, datasets
 from .models import build_model, parameter_count
 
 # Conservative sustained throughput used for runtime requests (a 2-core CPU reaches
-# ~2e11 FLOP/s on these models; GPUs far more). Requests err on the long side.
+# ~2e11 FLOP/s on these models; GPUs far more), a safety factor on top, and the job's
+# start-up: requests err on the long side, since a job that outlives its request is lost.
 ASSUMED_FLOPS = 1e11
+SAFETY = 3
+STARTUP_MIN = 2
 
 
 @functools.lru_cache(maxsize=None)
@@ -33,33 +38,34 @@ def parameters(setting: Mapping[str, Any]) -> int:
     return _count(json.dumps(dict(setting), sort_keys=True))
 
 
-def _sizes(setting: Mapping[str, Any]) -> tuple[int, int, int]:
-    meta = datasets.info(setting["dataset"])
-    params = parameters(setting)
-    pixels = meta.shape[0] * meta.shape[1] * meta.shape[2]
-    return params, pixels * (meta.n_train + meta.n_test), meta.n_train
+def _data_bytes(settings: Sequence[Mapping[str, Any]]) -> int:
+    meta = datasets.info(settings[0]["dataset"])     # a job's settings share their dataset
+    c, h, w = meta.shape
+    return c * h * w * (meta.n_train + meta.n_test)
 
 
-def train_mem_mb(setting: Mapping[str, Any], members: int = 2) -> int:
-    params, data_bytes, _ = _sizes(setting)
-    # data resident once + params, grads, 2 optimiser slots per member + activations headroom
-    need = data_bytes + members * params * 4 * 4 + 512 * 2**20
+def _minutes(flops: float, floor: int) -> int:
+    return int(max(floor, math.ceil(SAFETY * flops / ASSUMED_FLOPS / 60) + STARTUP_MIN))
+
+
+def train_mem_mb(settings: Sequence[Mapping[str, Any]], pairs: int = 1) -> int:
+    """Data resident once (and its float32 normalised copy) + params, grads and two
+    optimiser slots per member + headroom for activations."""
+    members = 2 * pairs * sum(parameters(s) for s in settings)
+    need = 5 * _data_bytes(settings) + members * 4 * 4 + 512 * 2**20
     return int(math.ceil((need * 1.5 + 1.5 * 2**30) / 2**20))
 
 
-def train_runtime_min(setting: Mapping[str, Any], members: int = 2) -> int:
-    params, _, n_train = _sizes(setting)
-    flops = 6 * params * n_train * setting["epochs"] * members
-    return int(max(10, math.ceil(3 * flops / ASSUMED_FLOPS / 60)))
+def train_runtime_min(settings: Sequence[Mapping[str, Any]], pairs: int = 1) -> int:
+    flops = sum(cost.setting_cost(s, pairs, points=0)["train_flops"] for s in settings)
+    return _minutes(flops, 10)
 
 
-def eval_mem_mb(setting: Mapping[str, Any], points: int = 11) -> int:
-    params, data_bytes, _ = _sizes(setting)
-    return int(math.ceil((data_bytes + points * params * 4 * 2 + 1.5 * 2**30) / 2**20))
+def eval_mem_mb(settings: Sequence[Mapping[str, Any]], points: int = 11) -> int:
+    params = max(parameters(s) for s in settings)      # one path at a time
+    return int(math.ceil((_data_bytes(settings) + points * params * 4 * 2 + 1.5 * 2**30) / 2**20))
 
 
-def eval_runtime_min(setting: Mapping[str, Any], points: int = 11) -> int:
-    params, _, n_train = _sizes(setting)
-    meta = datasets.info(setting["dataset"])
-    flops = 2 * params * (n_train + meta.n_test) * points
-    return int(max(5, math.ceil(3 * flops / ASSUMED_FLOPS / 60)))
+def eval_runtime_min(settings: Sequence[Mapping[str, Any]], points: int = 11, pairs: int = 1) -> int:
+    flops = sum(cost.setting_cost(s, pairs, points)["eval_flops"] for s in settings)
+    return _minutes(flops, 5)

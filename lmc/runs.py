@@ -1,18 +1,17 @@
 """What every job shares (thread and determinism set-up, reading a run's setting) and the
-small jobs: the run index and setting.json. The training and interpolation jobs live in
+run index. The training and interpolation jobs live in
 `lmc.train_job` and `lmc.interpolate_job`, each importing only what it uses, so that the
 code digest of one (lmc.code) does not change when the other's code does."""
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 import torch
 
-from . import io
 from .logs import log
 
 
@@ -41,10 +40,3 @@ def index_table(run_ids: Sequence[str], setting_jsons: Sequence[str]) -> pd.Data
                      **{k: json.dumps(v) if isinstance(v, list) else v for k, v in setting.items()},
                      "path": os.path.dirname(path)})
     return pd.DataFrame(rows).sort_values("run_id").reset_index(drop=True)
-
-
-def write_setting(setting: Mapping[str, Any], path: str, log_path: str) -> None:
-    """A run's setting.json, and one line in the rule's log saying what was written (the
-    `setting` rule runs in Snakemake's own process, so it cannot redirect its output)."""
-    io.write_json(dict(setting), path)
-    io.write_text(f"wrote {path}: {json.dumps(dict(setting), sort_keys=True)}\n", log_path)

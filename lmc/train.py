@@ -26,6 +26,7 @@ from torch import nn
 
 from . import beton, data, io, stacked
 from .logs import Progress, log
+from .members import Members
 from .models import build_model
 
 MEMBER_NAMES = "ab"
@@ -47,16 +48,6 @@ def initial_state(setting: Mapping[str, Any], init_seed: int) -> dict[str, torch
         torch.manual_seed(init_seed)
         model = build_model(setting, meta.shape, meta.classes)
     return {k: v.detach().clone().contiguous() for k, v in model.state_dict().items()}
-
-
-def make_optimizer(setting: Mapping[str, Any], params: Sequence[torch.Tensor]) -> torch.optim.Optimizer:
-    if setting["optimizer"] == "sgd":
-        return torch.optim.SGD(params, lr=setting["lr"], momentum=setting["momentum"],
-                               weight_decay=setting["weight_decay"])
-    if setting["optimizer"] == "adam":
-        return torch.optim.Adam(params, lr=setting["lr"], betas=tuple(setting["adam_betas"]),
-                                weight_decay=setting["weight_decay"])
-    raise ValueError(f"unknown optimizer {setting['optimizer']!r}")
 
 
 def learning_rate(setting: Mapping[str, Any], step: int, total_steps: int) -> float:
@@ -145,10 +136,11 @@ class FFCVBatches:
             yield self.normalise(xs), ys
 
 
-def _resume(state_path: str | None, key: Mapping[str, Any], params: Mapping[str, torch.Tensor],
-            optimizer: torch.optim.Optimizer, members: int) -> tuple[int, list[dict[str, Any]], list[bool]]:
-    """Load the checkpointed state into `params` and `optimizer` if `state_path` exists;
-    returns (start epoch, metric rows so far, diverged flags)."""
+def _resume(state_path: str | None, key: Mapping[str, Any], group: Members,
+            optimizer: torch.optim.Optimizer) -> tuple[int, list[dict[str, Any]], list[bool]]:
+    """Load the checkpointed state into the members' parameters and `optimizer` if
+    `state_path` exists; returns (start epoch, metric rows so far, diverged flags)."""
+    members = len(group)
     if not (state_path and os.path.exists(state_path)):
         return 0, [], [False] * members
     try:
@@ -162,9 +154,7 @@ def _resume(state_path: str | None, key: Mapping[str, Any], params: Mapping[str,
         return 0, [], [False] * members
     if state["key"] != key:
         raise RuntimeError(f"{state_path} belongs to another setting or seeds; delete it to start over")
-    with torch.no_grad():
-        for k in params:
-            params[k].copy_(state["params"][k])
+    group.load(state["params"])
     optimizer.load_state_dict(state["optimizer"])
     log.info("resumed from %s at epoch %d", state_path, state["epoch"])
     return state["epoch"], state["rows"], state["diverged"]
@@ -179,33 +169,38 @@ def _checkpoint(state_path: str, key: Mapping[str, Any], epoch: int, rows: list[
                    "optimizer": optimizer.state_dict()}, state_path)
 
 
-def train_members(setting: Mapping[str, Any],
+def train_members(setting: Mapping[str, Any] | Sequence[Mapping[str, Any]],
                   init: Mapping[str, torch.Tensor] | Sequence[Mapping[str, torch.Tensor]],
                   order_seeds: Sequence[int],
                   train: beton.Split, test: beton.Split, device: torch.device | str, *,
                   data_path: str = "resident", train_beton: str | None = None,
                   state_path: str | None = None, checkpoint_every: int = 0,
-                  on_epoch: Callable[[int], None] | None = None) -> TrainResult:
-    """Train len(order_seeds) members from `init` (one state shared by all, or one per
-    member); returns their final weights and per-epoch metrics (one row per epoch and
-    member)."""
+                  on_epoch: Callable[[int], None] | None = None,
+                  names: Sequence[str] | None = None) -> TrainResult:
+    """Train len(order_seeds) members of `setting` (or of one setting per member: a
+    bundle, `lmc.members`) from `init` (one state shared by all, or one per member);
+    returns their final weights and per-epoch metrics (one row per epoch and member,
+    named by `names`: a, b, 2, ... unless given)."""
     if data_path not in ("resident", "ffcv"):
         raise ValueError(f"data_path must be 'resident' or 'ffcv', got {data_path!r}")
     if data_path == "ffcv" and train_beton is None:
         raise ValueError("data_path 'ffcv' needs train_beton")
-    meta = data.info(setting["dataset"])
-    members, epochs, bs = len(order_seeds), setting["epochs"], setting["batch_size"]
+    members = len(order_seeds)
+    settings = [dict(setting)] * members if isinstance(setting, Mapping) else [dict(s) for s in setting]
     inits = [dict(init)] * members if isinstance(init, Mapping) else [dict(i) for i in init]
-    if len(inits) != members:
-        raise ValueError(f"{len(inits)} initial states for {members} members")
+    group = Members(settings, inits, device)
+    setting = settings[0]                 # what every member shares (architecture, data, steps)
+    meta = data.info(setting["dataset"])
+    epochs, bs = setting["epochs"], setting["batch_size"]
+    names = list(names) if names is not None else [_member_name(m) for m in range(members)]
     model = build_model(setting, meta.shape, meta.classes).to(device)
-    params = {k: v.requires_grad_() for k, v in stacked.stack_states(inits, device).items()}
-    optimizer = make_optimizer(setting, list(params.values()))
+    optimizer = group.optimizer()
     forward = stacked.batched_forward(model)
     normalise = beton.normaliser(setting["dataset"], device)
     steps_per_epoch = math.ceil(len(train) / bs)
-    key = {"setting": dict(setting), "order_seeds": list(order_seeds)}
-    start_epoch, rows, diverged = _resume(state_path, key, params, optimizer, members)
+    key = ({"setting": setting, "order_seeds": list(order_seeds)} if len(group.groups) == 1 else
+           {"settings": settings, "order_seeds": list(order_seeds)})
+    start_epoch, rows, diverged = _resume(state_path, key, group, optimizer)
     threads = torch.get_num_threads()
     batches = (ResidentBatches(train, order_seeds, bs, normalise, device) if data_path == "resident"
                else FFCVBatches(train_beton, order_seeds, bs, normalise, device))
@@ -218,10 +213,9 @@ def train_members(setting: Mapping[str, Any],
         loss_sum = torch.zeros(members, dtype=torch.float64, device=device)
         correct = torch.zeros(members, dtype=torch.float64, device=device)
         for step, (x, y) in enumerate(batches.epoch(epoch), start=epoch * steps_per_epoch):
-            lr = learning_rate(setting, step, steps_per_epoch * epochs)
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-            logits = forward(params, x)                                  # [M, b, K]
+            lrs = group.learning_rates(optimizer, step, steps_per_epoch * epochs, learning_rate)
+            params = group.params()
+            logits = forward(group.forward_inputs(params), x)            # [M, b, K]
             per_sample = nn.functional.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="none")
             losses = per_sample.view(members, -1).mean(1)
             optimizer.zero_grad(set_to_none=True)
@@ -230,28 +224,30 @@ def train_members(setting: Mapping[str, Any],
             with torch.no_grad():
                 loss_sum += losses.detach().double() * y.shape[1]
                 correct += (logits.argmax(-1) == y).sum(1, dtype=torch.float64)
-        test_loss, test_acc = stacked.evaluate(model, {k: v.detach() for k, v in params.items()},
-                                               test.images, test.labels, normalise)
+        params = {k: v.detach() for k, v in group.params().items()}
+        test_loss, test_acc = stacked.evaluate(model, group.forward_inputs(params), test.images, test.labels,
+                                               normalise)
         train_loss = (loss_sum / len(train)).tolist()
         train_acc = (correct / len(train)).tolist()
         for m in range(members):
             if not math.isfinite(train_loss[m]) and not diverged[m]:
                 diverged[m] = True
-                log.warning("member %s diverged in epoch %d (non-finite loss)", _member_name(m), epoch + 1)
-            rows.append({"epoch": epoch + 1, "member": _member_name(m), "lr": lr,
+                log.warning("member %s diverged in epoch %d (non-finite loss)", names[m], epoch + 1)
+            rows.append({"epoch": epoch + 1, "member": names[m], "lr": lrs[m],
                          "train_loss": train_loss[m], "train_acc": train_acc[m],
                          "test_loss": float(test_loss[m]), "test_acc": float(test_acc[m]),
                          "diverged": diverged[m]})
-        progress.update(epoch + 1, " ".join(f"{_member_name(m)}: loss {train_loss[m]:.4f} "
+        progress.update(epoch + 1, " ".join(f"{names[m]}: loss {train_loss[m]:.4f} "
                                             f"test acc {float(test_acc[m]):.4f}"
                                             for m in range(members)))
         if state_path and checkpoint_every and (epoch + 1) % checkpoint_every == 0 and epoch + 1 < epochs:
-            _checkpoint(state_path, key, epoch + 1, rows, diverged, params, optimizer)
+            _checkpoint(state_path, key, epoch + 1, rows, diverged, group.params(), optimizer)
         if on_epoch is not None:
             on_epoch(epoch + 1)
 
     torch.set_num_threads(threads)        # FFCV's last epoch thread may have changed it
-    final = [stacked.unstack(params, m) for m in range(members)]
+    final_params = group.params()
+    final = [stacked.unstack(final_params, m) for m in range(members)]
     return TrainResult(inits=inits, members=final, metrics=pd.DataFrame(rows), diverged=diverged,
                        compute_started=compute_started)
 
@@ -260,9 +256,14 @@ def _member_name(m: int) -> str:
     return MEMBER_NAMES[m] if m < len(MEMBER_NAMES) else str(m)
 
 
+def pair_inits(setting: Mapping[str, Any], seeds: Mapping[str, int]) -> list[dict[str, torch.Tensor]]:
+    """The initial states of a pair's A and B: one Θ_0 from `init_seed`, shared."""
+    init = initial_state(setting, seeds["init_seed"])
+    return [init, init]
+
+
 def train_pair(setting: Mapping[str, Any], seeds: Mapping[str, int], train: beton.Split, test: beton.Split,
                device: torch.device | str, **kwargs: Any) -> TrainResult:
-    """Networks A and B: one initialisation (`init_seed`), two data orders."""
-    init = initial_state(setting, seeds["init_seed"])
-    return train_members(setting, init, [seeds["order_seed_a"], seeds["order_seed_b"]], train, test, device,
-                         **kwargs)
+    """Networks A and B: their initial states (`pair_inits`), two data orders."""
+    return train_members(setting, pair_inits(setting, seeds), [seeds["order_seed_a"], seeds["order_seed_b"]],
+                         train, test, device, **kwargs)

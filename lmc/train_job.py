@@ -1,43 +1,88 @@
-"""The training job behind `scripts/train_pair.py` (rule train_pair): read the setting
-and data, train A and B, write weights, metrics, seeds and provenance. Here, not in the
-script, so tests can call it."""
+"""The training job behind `scripts/train.py` (rules train_setting and train_bundle_*):
+every pair of one setting (or the `pairs_per_job` chunk of them the rule names), or of
+every setting of a bundle, trained as one batched computation, members ordered a0, b0,
+a1, b1, ... per setting; then each pair's weights, metrics, seeds and provenance, and
+each setting itself. Here, not in the script, so tests can call it.
+
+Training pairs together gives each pair the bytes it gets alone on CPU (every layer is a
+per-member batched kernel; tests/test_train.py checks it), so a run's files do not depend
+on how its pairs were packed into jobs."""
 from __future__ import annotations
 
 import json
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from . import beton, devices, io, provenance, train
+from . import arrays, devices, io, provenance, train
 from .logs import log
-from .runs import read_setting, setup
+from .runs import setup
+
+# A pair's files: output key -> file name in results/runs/<run>/pair<k>/ (rules/common.smk
+# builds the rule's outputs from this).
+PAIR_FILES = {"init": "init.pt", "a": "a.pt", "b": "b.pt", "metrics": "metrics.csv", "seeds": "seeds.json",
+              "provenance": "provenance.json"}
 
 
-def train_pair_job(setting_json: str, train_beton: str, test_beton: str, seeds: Mapping[str, int],
-                   outputs: Mapping[str, str], state_path: str, data_path: str = "resident",
-                   device: str = "auto", threads: int = 1, checkpoint_every: int = 0,
-                   code: str | None = None) -> train.TrainResult:
-    """Train A and B, then write init/a/b weights, metrics, seeds and (if `outputs` names
-    it) provenance.json. The resumable state file is removed once the outputs exist."""
+def output_key(name: str, setting: int, pair: int) -> str:
+    """The rule's output key of one pair's file: `a_0_1` for pair 1's A of the job's
+    first setting."""
+    return f"{name}_{setting}_{pair}"
+
+
+def setting_key(setting: int) -> str:
+    """The rule's output key of a setting's setting.json."""
+    return f"setting_{setting}"
+
+
+def train_job(settings: Sequence[Mapping[str, Any]], seeds: Sequence[Sequence[Mapping[str, int]]],
+              betons: Mapping[str, str], pairs: Sequence[int], outputs: Mapping[str, str], state_path: str,
+              data_path: str = "resident", device: str = "auto", threads: int = 1, checkpoint_every: int = 0,
+              code: str | None = None) -> train.TrainResult:
+    """Train A and B of each of `pairs` of every setting (`seeds[i][j]`: setting i's pair
+    pairs[j]) as one computation, and write their files (`outputs[output_key(name, i, k)]`)
+    and, where `outputs` names them, each setting.json. The resumable state file is
+    removed once every output exists."""
     setup(threads)
-    setting = read_setting(setting_json)
-    log.info("setting %s, seeds %s", json.dumps(setting, sort_keys=True), dict(seeds))
+    for setting, own in zip(settings, seeds):
+        log.info("setting %s, pairs %s, seeds %s", json.dumps(dict(setting), sort_keys=True), list(pairs),
+                 [dict(s) for s in own])
+    suffix = (lambda i: "") if len(settings) == 1 else (lambda i: f"s{i}")
+    members = [(i, k, m) for i in range(len(settings)) for k in pairs for m in train.MEMBER_NAMES]
+    names = [f"{m}{k}{suffix(i)}" for i, k, m in members]
+    member_settings = [settings[i] for i, _, _ in members]
+    order_seeds = [s[f"order_seed_{m}"] for own in seeds for s in own for m in train.MEMBER_NAMES]
+    inits = [state for setting, own in zip(settings, seeds) for s in own
+             for state in train.pair_inits(setting, s)]
     with devices.claim_gpu(prefer=device) as dev:     # distinct GPUs for concurrent jobs
-        tr = beton.Split.from_beton(train_beton, dev)
-        te = beton.Split.from_beton(test_beton, dev)
-        result = train.train_pair(setting, seeds, tr, te, dev, data_path=data_path, train_beton=train_beton,
-                                  state_path=state_path, checkpoint_every=checkpoint_every)
-    io.save_weights(result.inits[0], outputs["init"])
-    io.save_weights(result.members[0], outputs["a"])
-    io.save_weights(result.members[1], outputs["b"])
-    io.write_csv(result.metrics, outputs["metrics"])
-    io.write_json({**dict(seeds), "diverged": {"a": result.diverged[0], "b": result.diverged[1]}},
-                  outputs["seeds"])
-    if "provenance" in outputs:
-        record = provenance.collect(dev, provenance.process_start(), result.compute_started, time.time(),
-                                    code)
-        log.info("start-up %.1f s, wall-clock %.1f s", record["startup_seconds"], record["wall_seconds"])
-        io.write_json(record, outputs["provenance"])
+        # resident splits from convert's arrays on both paths (the ffcv path trains from
+        # Loaders over the .beton and evaluates on the resident test split)
+        tr, te = arrays.read_split(betons["train"], dev), arrays.read_split(betons["test"], dev)
+        result = train.train_members(member_settings, inits, order_seeds, tr, te, dev, data_path=data_path,
+                                     train_beton=betons["train"], state_path=state_path,
+                                     checkpoint_every=checkpoint_every, names=names)
+    finished = time.time()
+    record = provenance.collect(dev, provenance.process_start(), result.compute_started, finished, code)
+    record.update(settings_in_job=len(settings), pairs_in_job=len(pairs) * len(settings))
+    log.info("start-up %.1f s, compute %.1f s, wall-clock %.1f s", record["startup_seconds"],
+             finished - result.compute_started, record["wall_seconds"])
+    for a in range(0, len(members), 2):
+        (i, k, _), b = members[a], a + 1
+        def out(name: str) -> str:
+            return outputs[output_key(name, i, k)]
+        io.save_weights(result.inits[a], out("init"))
+        io.save_weights(result.members[a], out("a"))
+        io.save_weights(result.members[b], out("b"))
+        rows = result.metrics[result.metrics["member"].isin([names[a], names[b]])]
+        rows = rows.assign(member=rows["member"].map({names[a]: "a", names[b]: "b"})).reset_index(drop=True)
+        io.write_csv(rows, out("metrics"))
+        io.write_json({**dict(seeds[i][pairs.index(k)]),
+                       "diverged": {"a": result.diverged[a], "b": result.diverged[b]}}, out("seeds"))
+        io.write_json(record, out("provenance"))
+    for i, setting in enumerate(settings):
+        if setting_key(i) in outputs:
+            io.write_json(dict(setting), outputs[setting_key(i)])
     if os.path.exists(state_path):
         os.unlink(state_path)
     return result

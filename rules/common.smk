@@ -3,13 +3,14 @@
 import os
 
 from lmc import (
+    arrays as lmc_arrays,
     artefacts as lmc_artefacts,
     beton as lmc_beton,
     code as lmc_code,
     data as lmc_data,
     grid,
     resources as lmc_resources,
-    runs as lmc_runs,
+    train_job as lmc_train_job,
 )
 from lmc.datasets import DATASETS, SPLITS, DatasetError
 
@@ -20,6 +21,12 @@ try:
     TRAINED = lmc_artefacts.trained(ARTEFACTS)
     ENTRIES = {a: grid.artefact_settings(config, a) for a in TRAINED}
     RUNS = grid.all_runs(config, ARTEFACTS)
+    # Runs trained (and interpolated) together by one job each (`bundle: N`); the others
+    # get a job per setting.
+    BUNDLES = {grid.bundle_id(runs): runs for runs in grid.bundles(config, ARTEFACTS)}
+    # The pairs each training job of a setting trains together (all of them unless
+    # pairs_per_job says fewer): one rule per chunk, since a rule's outputs are fixed.
+    PAIR_CHUNKS = grid.pair_chunks(config["pairs"], config["pairs_per_job"])
 except grid.GridError as e:
     sys.exit(f"config error: {e}")
 for problem in lmc_config.check_settings(ENTRIES):
@@ -27,6 +34,10 @@ for problem in lmc_config.check_settings(ENTRIES):
 # Artefacts that are figures in the paper: a plot (png, pdf) besides the table of its numbers.
 FIGURES = lmc_artefacts.figures(TRAINED)
 PAIRS = list(range(config["pairs"]))
+_BUNDLED = sorted({run for runs in BUNDLES.values() for run in runs})
+# The runs the per-setting rules (train_setting, interpolate) make: every run not in a
+# bundle (a regex that matches nothing when every run is).
+UNBUNDLED = "|".join(r for r in sorted(RUNS) if r not in set(_BUNDLED)) or "(?!)"
 DATASET_ROOT = config["dataset_root"]
 
 
@@ -48,6 +59,12 @@ def beton_file(split, dataset="{dataset}"):
 def beton_record_file(split, dataset="{dataset}"):
     """Size and hashes of a .beton, written beside it by convert (lmc.beton.record_path)."""
     return str(lmc_beton.record_path(beton_file(split, dataset)))
+
+
+def array_file(split, kind, dataset="{dataset}"):
+    """The decoded split convert writes beside the .beton (kind: images, labels, record;
+    lmc.arrays.paths)."""
+    return str(lmc_arrays.paths(beton_file(split, dataset))[kind])
 
 
 def run_file(name, run="{run}"):
@@ -100,22 +117,51 @@ def setting_of(wildcards):
     return RUNS[wildcards.run]
 
 
-def seeds_of(wildcards):
-    return grid.pair_seeds(RUNS[wildcards.run], int(wildcards.k))
+def settings_of(wildcards):
+    """The `settings` param of a per-setting job: its one setting."""
+    return [RUNS[wildcards.run]]
+
+
+def seeds_of(pairs):
+    """The `seeds` param of a per-setting training job over `pairs`: each pair's seeds."""
+    return lambda wildcards: [[grid.pair_seeds(RUNS[wildcards.run], k) for k in pairs]]
+
+
+def bundle_seeds(bundle):
+    return [[grid.pair_seeds(RUNS[run], k) for k in PAIRS] for run in BUNDLES[bundle]]
+
+
+def betons_of(dataset):
+    """split -> .beton path of a dataset (jobs find convert's arrays beside it)."""
+    return {split: beton_file(split, dataset) for split in SPLITS}
+
+
+def betons_param(wildcards):
+    return betons_of(RUNS[wildcards.run]["dataset"])
+
+
+def bundle_dataset(bundle):
+    return RUNS[BUNDLES[bundle][0]]["dataset"]
+
+
+def bundle_file(name, bundle):
+    """A bundle job's own files (log, state) under results/bundles/<id>/."""
+    return f"results/bundles/{bundle}/{name}"
 
 
 _CHECKED_BETONS = set()
 
 
 def checked_beton(path):
-    """`path`, once checked against its record (cheap: size and mtime; a full hash only
-    when it was touched after conversion). Done while the DAG is built, so a changed
+    """`path` and the arrays beside it, once checked against their records (cheap: size
+    and mtime; a full hash only when a file was touched after conversion). Done while the DAG is built, so a changed
     .beton stops the workflow with one line before Snakemake deletes the old outputs of
     any job that would read it. Once per file and process: a convert job running in this
     workflow may replace the file later, legitimately."""
     if path not in _CHECKED_BETONS:
         try:
             lmc_beton.check_beton_unchanged(path)
+            lmc_arrays.check_unchanged(path)
         except DatasetError as e:
             sys.exit(str(e))
         _CHECKED_BETONS.add(path)
@@ -123,13 +169,66 @@ def checked_beton(path):
 
 
 def betons_of_run(wildcards):
-    """The run's .beton files (checked, and ancient: their mtime alone re-runs nothing) and
-    their records (small, so Snakemake compares their checksums: a rebuilt .beton with the
-    same content re-runs nothing in later invocations, other content re-runs the jobs)."""
-    ds = RUNS[wildcards.run]["dataset"]
-    files = {split: ancient(checked_beton(beton_file(split, ds))) for split in SPLITS}
-    files.update({f"{split}_record": beton_record_file(split, ds) for split in SPLITS})
+    return dataset_inputs(RUNS[wildcards.run]["dataset"])
+
+
+def dataset_inputs(ds):
+    """What a job reads of its dataset: convert's arrays of each split (and, on the ffcv
+    data path, the train .beton), each checked and ancient (their mtime alone re-runs
+    nothing), and their records (small, so Snakemake compares their checksums: a rebuilt
+    split with the same content re-runs nothing in later invocations, other content
+    re-runs the jobs)."""
+    files = {}
+    for split in SPLITS:
+        checked_beton(beton_file(split, ds))
+        for kind in ("images", "labels"):
+            files[f"{split}_{kind}"] = ancient(array_file(split, kind, ds))
+        files[f"{split}_arrays_record"] = array_file(split, "record", ds)
+    if config["data_path"] == "ffcv":
+        files["train_beton"] = ancient(beton_file("train", ds))
+        files["train_record"] = beton_record_file("train", ds)
     return files
+
+
+def train_outputs(pairs, runs=("{run}",)):
+    """A training job's outputs: each pair's files (lmc.train_job.PAIR_FILES) of each of
+    its runs (the wildcard for a per-setting job) and, from the job that trains pair 0,
+    each run's setting.json."""
+    out = {}
+    for i, run in enumerate(runs):
+        for k in pairs:
+            for name, file in lmc_train_job.PAIR_FILES.items():
+                out[lmc_train_job.output_key(name, i, k)] = pair_file(file, run, k)
+        if 0 in pairs:
+            out[lmc_train_job.setting_key(i)] = run_file("setting.json", run)
+    return out
+
+
+def interpolation_files(runs=("{run}",)):
+    """Each run's interpolation.csv per pair, nested [run][pair] (a job's outputs and,
+    flattened, its params)."""
+    return [[pair_file("interpolation.csv", run, k) for k in PAIRS] for run in runs]
+
+
+def weight_files(runs=("{run}",)):
+    """Each run's (a.pt, b.pt) per pair, nested [run][pair]."""
+    return [[(pair_file("a.pt", run, k), pair_file("b.pt", run, k)) for k in PAIRS] for run in runs]
+
+
+def filled(nested):
+    """A param function giving `nested` paths with the job's run wildcard filled in."""
+    return lambda wildcards: [[fill(x, wildcards) for x in row] for row in nested]
+
+
+def fill(x, wildcards):
+    if isinstance(x, tuple):
+        return tuple(fill(y, wildcards) for y in x)
+    return x.format(run=wildcards.run)
+
+
+def chunk_name(pairs):
+    """'' for the job that trains every pair, else '.pairs2-3' (its logs and state)."""
+    return "" if len(pairs) == len(PAIRS) else f".pairs{pairs[0]}-{pairs[-1]}"
 
 
 def raw_files_of_dataset(wildcards):
@@ -149,20 +248,24 @@ def offline_source(wildcards):
     return config["offline_sources"].get(wildcards.dataset, "")
 
 
-def train_mem_mb(wildcards):
-    return lmc_resources.train_mem_mb(RUNS[wildcards.run])
+def train_mem_mb(pairs):
+    return lambda wildcards: lmc_resources.train_mem_mb([RUNS[wildcards.run]], len(pairs))
 
 
-def train_runtime(wildcards):
-    return lmc_resources.train_runtime_min(RUNS[wildcards.run])
+def train_runtime(pairs):
+    return lambda wildcards: lmc_resources.train_runtime_min([RUNS[wildcards.run]], len(pairs))
 
 
 def eval_mem_mb(wildcards):
-    return lmc_resources.eval_mem_mb(RUNS[wildcards.run], len(config["alphas"]))
+    return lmc_resources.eval_mem_mb([RUNS[wildcards.run]], len(config["alphas"]))
 
 
 def eval_runtime(wildcards):
-    return lmc_resources.eval_runtime_min(RUNS[wildcards.run], len(config["alphas"]))
+    return lmc_resources.eval_runtime_min([RUNS[wildcards.run]], len(config["alphas"]), len(PAIRS))
+
+
+def bundle_settings(bundle):
+    return [RUNS[run] for run in BUNDLES[bundle]]
 
 
 def artefact_pairs(wildcards):

@@ -1,4 +1,5 @@
-# download -> convert: torchvision layouts under dataset_root, one FFCV .beton per split.
+# download -> convert: torchvision layouts under dataset_root, one FFCV .beton per split
+# (and the arrays it decodes to).
 # Every file is checked against the hashes the step before it recorded (docs/reliability.md).
 
 
@@ -32,6 +33,13 @@ rule convert:
         test=beton_file("test"),
         train_record=beton_record_file("train"),
         test_record=beton_record_file("test"),
+        # the arrays each .beton decodes to, memory-mapped by the jobs (lmc.arrays)
+        train_images=array_file("train", "images"),
+        train_labels=array_file("train", "labels"),
+        train_arrays_record=array_file("train", "record"),
+        test_images=array_file("test", "images"),
+        test_labels=array_file("test", "labels"),
+        test_arrays_record=array_file("test", "record"),
     log:
         log_file("convert", "{dataset}"),
     benchmark:

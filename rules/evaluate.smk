@@ -1,22 +1,23 @@
-# interpolate -> aggregate: 11 points on the linear path, then barriers per artefact.
+# interpolate -> aggregate: 11 points on the linear path of every pair, then barriers per artefact.
 
 
 rule interpolate:
+    wildcard_constraints:
+        run=UNBUNDLED,
     input:
         unpack(betons_of_run),
-        setting=rules.setting.output[0],
-        a=rules.train_pair.output.a,
-        b=rules.train_pair.output.b,
+        weights=[w for pair in weight_files()[0] for w in pair],
     output:
-        pair_file("interpolation.csv"),
+        interpolation_files()[0],
     log:
-        pair_file("interpolate.log"),
+        run_file("interpolate.log"),
     benchmark:
-        pair_file("interpolate.bench.tsv")
-    # One cluster job per pair: the short interpolation runs right after its training in
-    # the same SLURM allocation (resources: max over the two, runtimes added).
+        run_file("interpolate.bench.tsv")
+    # One job per setting, every pair's path in one process. One cluster job per setting:
+    # the interpolation runs right after the training in the same SLURM allocation
+    # (resources: max over the two, runtimes added).
     group:
-        "pair"
+        "setting"
     conda:
         "../envs/lmc.yaml"
     threads: config["threads"]
@@ -26,12 +27,56 @@ rule interpolate:
         mem_mb=eval_mem_mb,
         runtime=eval_runtime,
     params:
+        settings=settings_of,
+        weights=filled(weight_files()),
+        outputs=filled(interpolation_files()),
+        betons=betons_param,
         alphas=config["alphas"],
         device=config["device"],
         batch_size=config["eval_batch_size"],
         code=code_of("interpolate_job"),
     script:
         "../scripts/interpolate.py"
+
+
+# The paths of a bundle's settings, in one job (see train_bundle_* in rules/train.smk).
+for bundle in BUNDLES:
+
+    rule:
+        name:
+            f"interpolate_bundle_{bundle}"
+        input:
+            **dataset_inputs(bundle_dataset(bundle)),
+            weights=[w for run in weight_files(BUNDLES[bundle]) for pair in run for w in pair],
+        output:
+            [f for run in interpolation_files(BUNDLES[bundle]) for f in run],
+        log:
+            bundle_file("interpolate.log", bundle),
+        benchmark:
+            bundle_file("interpolate.bench.tsv", bundle)
+        group:
+            f"bundle_{bundle}"
+        conda:
+            "../envs/lmc.yaml"
+        threads: config["threads"]
+        resources:
+            gpu=1,
+            cpus_per_task=config["threads"],
+            mem_mb=lmc_resources.eval_mem_mb(bundle_settings(bundle), len(config["alphas"])),
+            runtime=lmc_resources.eval_runtime_min(
+                bundle_settings(bundle), len(config["alphas"]), len(PAIRS)
+            ),
+        params:
+            settings=bundle_settings(bundle),
+            weights=weight_files(BUNDLES[bundle]),
+            outputs=interpolation_files(BUNDLES[bundle]),
+            betons=betons_of(bundle_dataset(bundle)),
+            alphas=config["alphas"],
+            device=config["device"],
+            batch_size=config["eval_batch_size"],
+            code=code_of("interpolate_job"),
+        script:
+            "../scripts/interpolate.py"
 
 
 rule aggregate:

@@ -1,56 +1,91 @@
-# train_pair: networks A and B of one pair, from one initialisation, two data orders.
+# train_setting: networks A and B of every pair of a setting, each pair from one
+# initialisation, every member with its own data order.
 
 
-# In-process (`run:`), not a script: one per setting, and a script job would spend seconds
-# starting Python to write a few hundred bytes.
-rule setting:
-    output:
-        run_file("setting.json"),
-    log:
-        log_file("setting", "{run}"),
-    localrule: True
-    params:
-        setting=setting_of,
-        code=code_of("grid", "runs"),
-    run:
-        lmc_runs.write_setting(params.setting, output[0], log[0])
+# One job per setting: all its pairs as one batched computation (a pair alone pays
+# Python's and torch's start-up for seconds of work), or one job per chunk of
+# `pairs_per_job` pairs; each chunk is a rule of its own because a rule's outputs are
+# fixed. Each pair's files land in results/runs/{run}/pair{k}/ either way, with the same
+# bytes on CPU.
+for pairs in PAIR_CHUNKS:
+
+    rule:
+        name:
+            f"train_setting{chunk_name(pairs).replace('.', '_').replace('-', '_')}"
+        wildcard_constraints:
+            run=UNBUNDLED,
+        input:
+            unpack(betons_of_run),
+        output:
+            **train_outputs(pairs),
+        log:
+            run_file(f"train{chunk_name(pairs)}.log"),
+        benchmark:
+            run_file(f"train{chunk_name(pairs)}.bench.tsv")
+        group:
+            "setting"
+        conda:
+            "../envs/lmc.yaml"
+        threads: config["threads"]
+        resources:
+            gpu=1,
+            cpus_per_task=config["threads"],
+            mem_mb=train_mem_mb(pairs),
+            runtime=train_runtime(pairs),
+        params:
+            settings=settings_of,
+            betons=betons_param,
+            pairs=pairs,
+            seeds=seeds_of(pairs),
+            state=run_file(f"train_state{chunk_name(pairs)}.pt"),
+            history=run_file(f"train{chunk_name(pairs)}.attempts.log"),
+            data_path=config["data_path"],
+            device=config["device"],
+            checkpoint_every=config["checkpoint_every"],
+            code=code_of("train_job"),
+        script:
+            "../scripts/train.py"
 
 
-rule train_pair:
-    input:
-        unpack(betons_of_run),
-        setting=rules.setting.output[0],
-    output:
-        init=pair_file("init.pt"),
-        a=pair_file("a.pt"),
-        b=pair_file("b.pt"),
-        metrics=pair_file("metrics.csv"),
-        seeds=pair_file("seeds.json"),
-        provenance=pair_file("provenance.json"),
-    log:
-        pair_file("train.log"),
-    benchmark:
-        pair_file("train.bench.tsv")
-    group:
-        "pair"
-    conda:
-        "../envs/lmc.yaml"
-    threads: config["threads"]
-    resources:
-        gpu=1,
-        cpus_per_task=config["threads"],
-        mem_mb=train_mem_mb,
-        runtime=train_runtime,
-    params:
-        seeds=seeds_of,
-        state=pair_file("train_state.pt"),
-        history=pair_file("train.attempts.log"),
-        data_path=config["data_path"],
-        device=config["device"],
-        checkpoint_every=config["checkpoint_every"],
-        code=code_of("train_job"),
-    script:
-        "../scripts/train_pair.py"
+# `bundle: N`: up to N settings of one artefact that differ only in per-member
+# hyperparameters (lmc.grid.PER_MEMBER_KEYS) trained as one computation, one rule each
+# (its outputs are those runs' files). The GPU lever: see docs/performance.md.
+for bundle in BUNDLES:
+
+    rule:
+        name:
+            f"train_bundle_{bundle}"
+        input:
+            **dataset_inputs(bundle_dataset(bundle)),
+        output:
+            **train_outputs(PAIRS, BUNDLES[bundle]),
+        log:
+            bundle_file("train.log", bundle),
+        benchmark:
+            bundle_file("train.bench.tsv", bundle)
+        group:
+            f"bundle_{bundle}"
+        conda:
+            "../envs/lmc.yaml"
+        threads: config["threads"]
+        resources:
+            gpu=1,
+            cpus_per_task=config["threads"],
+            mem_mb=lmc_resources.train_mem_mb(bundle_settings(bundle), len(PAIRS)),
+            runtime=lmc_resources.train_runtime_min(bundle_settings(bundle), len(PAIRS)),
+        params:
+            settings=bundle_settings(bundle),
+            betons=betons_of(bundle_dataset(bundle)),
+            pairs=PAIRS,
+            seeds=bundle_seeds(bundle),
+            state=bundle_file("train_state.pt", bundle),
+            history=bundle_file("train.attempts.log", bundle),
+            data_path=config["data_path"],
+            device=config["device"],
+            checkpoint_every=config["checkpoint_every"],
+            code=code_of("train_job"),
+        script:
+            "../scripts/train.py"
 
 
 rule run_index:

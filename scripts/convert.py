@@ -1,7 +1,7 @@
 """Re-check the raw files against the download rule's manifest, then write one FFCV
 .beton and its record per split (rule: convert)."""
-from lmc import beton, logs
+from lmc import convert, logs
 
 logs.to_file(snakemake.log[0])
-beton.convert(snakemake.wildcards.dataset, snakemake.params.root, snakemake.input.manifest,
+convert.convert(snakemake.wildcards.dataset, snakemake.params.root, snakemake.input.manifest,
              dict(snakemake.output.items()))

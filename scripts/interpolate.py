@@ -1,15 +1,15 @@
-"""Evaluate the linear path between A and B (rule: interpolate)."""
-from lmc import interpolate_job, io, logs
+"""Evaluate the linear path between A and B of every pair of one setting, or of a bundle
+of settings (rules: interpolate, interpolate_bundle_*)."""
+from lmc import interpolate_job, logs
 
 logs.to_file(snakemake.log[0])
-table = interpolate_job.interpolate_job(
-    setting_json=snakemake.input.setting,
-    a=snakemake.input.a,
-    b=snakemake.input.b,
-    betons={"train": snakemake.input.train, "test": snakemake.input.test},
+interpolate_job.interpolate_job(
+    settings=snakemake.params.settings,
+    weights=snakemake.params.weights,
+    betons=snakemake.params.betons,
     alphas=snakemake.params.alphas,
+    outputs=snakemake.params.outputs,
     device=snakemake.params.device,
     threads=snakemake.threads,
     batch_size=snakemake.params.batch_size,
 )
-io.write_csv(table, snakemake.output[0])

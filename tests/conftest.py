@@ -173,8 +173,9 @@ def digits_splits(tmp_path_factory, digits_folder):
 
 @pytest.fixture(scope="session")
 def betons(tmp_path_factory, digits_folder) -> dict[str, str]:
-    """The fabricated dataset as .beton files (each is ~16 MB, so made once)."""
-    from lmc import beton, data
+    """The fabricated dataset as .beton files and the arrays beside them, as convert
+    writes them (each .beton is ~16 MB, so made once)."""
+    from lmc import arrays, beton, data
 
     root = tmp_path_factory.mktemp("betons")
     data.import_local("mnist", digits_folder, root / "raw")
@@ -183,4 +184,20 @@ def betons(tmp_path_factory, digits_folder) -> dict[str, str]:
         x, y = data.load_split("mnist", root / "raw", split)
         out[split] = str(root / f"{split}.beton")
         beton.write_beton(x, y, out[split])
+        arrays.write_arrays(x, y, out[split])
+    return out
+
+
+def job_outputs(folder: Path, pairs, settings: int = 1) -> dict[str, str]:
+    """A training job's `outputs` for `pairs` of `settings` settings: folder/s{i}/pair{k}/...
+    (folder/pair{k}/... for one setting) and each setting.json."""
+    from lmc import train_job
+
+    out = {}
+    for i in range(settings):
+        base = folder if settings == 1 else folder / f"s{i}"
+        out[train_job.setting_key(i)] = str(base / "setting.json")
+        for k in pairs:
+            for name, file in train_job.PAIR_FILES.items():
+                out[train_job.output_key(name, i, k)] = str(base / f"pair{k}" / file)
     return out

@@ -21,6 +21,7 @@ import pytest
 from conftest import ROOT, copy_workflow
 
 from lmc import beton, data, interpolate_job, train_job
+from lmc import convert as lmc_convert
 
 MNIST_RAW = "resources/datasets/mnist/MNIST/raw"
 TRAIN_BETON = "results/datasets/mnist/train.beton"
@@ -86,7 +87,7 @@ def test_a_changed_raw_file_stops_convert_naming_it(tmp_path, digits_folder):
     raw.write_bytes(bytes(spoilt))
     outputs = {s: str(tmp_path / "out" / f"{s}.beton") for s in data.SPLITS}
     with pytest.raises(data.DatasetError) as err:
-        beton.convert("mnist", root, manifest_path, outputs)
+        lmc_convert.convert("mnist", root, manifest_path, outputs)
     message = _one_line(err)
     assert message.startswith(f"{raw}: content differs from what the download rule recorded in "
                               f"{manifest_path}")
@@ -97,7 +98,7 @@ def test_a_changed_raw_file_stops_convert_naming_it(tmp_path, digits_folder):
     kept = labels.read_bytes()
     labels.unlink()
     with pytest.raises(data.DatasetError) as err:
-        beton.convert("mnist", root, manifest_path, outputs)
+        lmc_convert.convert("mnist", root, manifest_path, outputs)
     assert _one_line(err).startswith(f"{labels}: missing, though the download rule recorded it in "
                                      f"{manifest_path}")
     labels.write_bytes(kept)
@@ -107,7 +108,7 @@ def test_a_changed_raw_file_stops_convert_naming_it(tmp_path, digits_folder):
     del manifest["files"]
     manifest_path.write_text(json.dumps(manifest))
     with pytest.raises(data.DatasetError) as err:
-        beton.convert("mnist", root, manifest_path, outputs)
+        lmc_convert.convert("mnist", root, manifest_path, outputs)
     assert _one_line(err).startswith(f"{root}: the train split read from MNIST/raw/train-images-idx3-ubyte, "
                                      f"MNIST/raw/train-labels-idx1-ubyte differs from the hash recorded")
     assert not (tmp_path / "out").exists()

@@ -3,7 +3,6 @@ started again finishes byte-identical to an uninterrupted run."""
 from __future__ import annotations
 
 import filecmp
-import json
 import os
 import signal
 import subprocess
@@ -15,22 +14,23 @@ import pytest
 
 from lmc import grid
 
+from conftest import job_outputs
+
 SETTING = grid.canonical(dict(dataset="mnist", model="mlp", depth=3, width=256, slope=0.0, optimizer="adam",
                               lr=0.001, momentum=0.9, adam_betas=[0.9, 0.999], batch_size=32, epochs=8,
                               warmup_fraction=0.1, schedule="cosine", weight_decay=0.0, augment="none",
                               seed=0, init="torch_default", init_scale=1.0))
-OUTPUTS = (("init", "pt"), ("a", "pt"), ("b", "pt"), ("metrics", "csv"), ("seeds", "json"))
+# a packed job: both pairs of the setting as one computation (4 members)
+PAIRS = [0, 1]
+OUTPUTS = [f"pair{k}/{name}" for k in PAIRS for name in ("init.pt", "a.pt", "b.pt", "metrics.csv", "seeds.json")]
 
 
 def job_command(folder: Path, betons: dict[str, str]) -> list[str]:
-    (folder / "setting.json").write_text(json.dumps(SETTING))
-    outputs = {k: str(folder / f"{k}.{ext}") for k, ext in OUTPUTS}
+    seeds = [[grid.pair_seeds(SETTING, k) for k in PAIRS]]
     code = (
-        "from lmc import train_job, grid; import json\n"
-        f"s = json.load(open({str(folder / 'setting.json')!r}))\n"
-        f"train_job.train_pair_job({str(folder / 'setting.json')!r}, {betons['train']!r}, "
-        f"{betons['test']!r}, "
-        f"grid.pair_seeds(s, 0), {outputs!r}, state_path={str(folder / 'state.pt')!r}, device='cpu', "
+        "from lmc import train_job\n"
+        f"train_job.train_job([{SETTING!r}], {seeds!r}, {dict(betons)!r}, {PAIRS!r}, "
+        f"{job_outputs(folder, PAIRS)!r}, state_path={str(folder / 'state.pt')!r}, device='cpu', "
         "threads=1, checkpoint_every=1)\n"
     )
     return [sys.executable, "-c", code]
@@ -64,10 +64,10 @@ def test_killed_training_resumes_byte_identical(tmp_path, betons, sig):
     assert proc.poll() is None, "the run finished before it could be killed; make it longer"
     proc.send_signal(sig)
     proc.wait(timeout=30)
-    assert not (killed / "a.pt").exists(), "killed before the end: no final outputs"
+    assert not (killed / "pair0" / "a.pt").exists(), "killed before the end: no final outputs"
     assert state.exists()
 
     run_to_end(killed, betons)
-    for name, ext in OUTPUTS:
-        assert filecmp.cmp(reference / f"{name}.{ext}", killed / f"{name}.{ext}", shallow=False), name
+    for name in OUTPUTS + ["setting.json"]:
+        assert filecmp.cmp(reference / name, killed / name, shallow=False), name
     assert not state.exists()

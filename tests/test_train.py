@@ -11,6 +11,8 @@ from torch import nn
 from lmc import beton, grid, interpolate, interpolate_job, io, stacked, train, train_job
 from lmc.models import build_model
 
+from conftest import job_outputs
+
 
 def setting(**kw):
     base = dict(dataset="mnist", model="mlp", depth=2, width=32, slope=0.0, optimizer="sgd", lr=0.05,
@@ -82,18 +84,15 @@ def test_batched_interpolation_equals_per_alpha_evaluation(digits_splits):
 
 def test_same_setting_twice_gives_byte_identical_outputs(betons, tmp_path):
     s = setting()
-    (tmp_path / "setting.json").write_text(__import__("json").dumps(s))
-    seeds = grid.pair_seeds(s, 0)
+    seeds = [[grid.pair_seeds(s, 0)]]
     outs = []
     for run in ("r1", "r2"):
-        out = {k: str(tmp_path / run / f"{k}.{ext}") for k, ext in
-               (("init", "pt"), ("a", "pt"), ("b", "pt"), ("metrics", "csv"), ("seeds", "json"))}
-        train_job.train_pair_job(str(tmp_path / "setting.json"), betons["train"], betons["test"], seeds, out,
-                            state_path=str(tmp_path / run / "state.pt"), device="cpu", threads=1)
-        table = interpolate_job.interpolate_job(str(tmp_path / "setting.json"), out["a"], out["b"], betons,
-                                     [0.0, 0.5, 1.0], device="cpu", threads=1)
-        io.write_csv(table, tmp_path / run / "interpolation.csv")
-        outs.append(tmp_path / run)
+        out = job_outputs(tmp_path / run, [0])
+        train_job.train_job([s], seeds, betons, [0], out, state_path=str(tmp_path / run / "state.pt"),
+                            device="cpu", threads=1)
+        interpolate_job.interpolate_job([s], [[(out["a_0_0"], out["b_0_0"])]], betons, [0.0, 0.5, 1.0],
+                                        [[str(tmp_path / run / "pair0" / "interpolation.csv")]], device="cpu")
+        outs.append(tmp_path / run / "pair0")
     for name in ("init.pt", "a.pt", "b.pt", "metrics.csv", "seeds.json", "interpolation.csv"):
         assert filecmp.cmp(outs[0] / name, outs[1] / name, shallow=False), name
     assert not (outs[0] / "state.pt").exists(), "the resumable state is removed after success"

@@ -1,12 +1,13 @@
-"""Train networks A and B of one pair (rule: train_pair)."""
+"""Train networks A and B of every pair of one setting, or of a bundle of settings, as one
+computation (rules: train_setting, train_bundle_*)."""
 from lmc import logs, train_job
 
 logs.to_file(snakemake.log[0], history=snakemake.params.history)
-train_job.train_pair_job(
-    setting_json=snakemake.input.setting,
-    train_beton=snakemake.input.train,
-    test_beton=snakemake.input.test,
+train_job.train_job(
+    settings=snakemake.params.settings,
     seeds=snakemake.params.seeds,
+    betons=snakemake.params.betons,
+    pairs=snakemake.params.pairs,
     outputs=dict(snakemake.output.items()),
     state_path=snakemake.params.state,
     data_path=snakemake.params.data_path,
