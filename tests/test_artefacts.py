@@ -325,8 +325,14 @@ def test_full_config_dry_run(config):
     per_artefact = sum(len(grid.artefact_settings(config, a))
                        for a in artefacts.trained(list(config["artefacts"])))
     runs = grid.all_runs(config, list(config["artefacts"]))
-    assert int(stats["setting"]) == len(runs) < per_artefact
-    assert int(stats["train_pair"]) == int(stats["interpolate"]) == len(runs) * config["pairs"]
+    # one training and one interpolation job per setting (or bundle), never one per pair
+    assert "setting" not in stats and "train_pair" not in stats
+    bundles = grid.bundles(config, list(config["artefacts"]))
+    bundled = sum(len(b) for b in bundles)
+    assert len(runs) < per_artefact and bundled <= len(runs)
+    assert int(stats.get("train_setting", 0)) == int(stats.get("interpolate", 0)) == len(runs) - bundled
+    assert sum(int(v) for k, v in stats.items() if k.startswith("train_bundle_")) == len(bundles)
+    assert int(stats["total"]) <= 300
     assert int(stats["parameter_counts"]) == 1
     for a in ("table1", "table2", "table4", "figure1", "figure2", "figure3", "figure5"):
         assert int(stats[f"render_{a}"]) == 1
@@ -334,8 +340,8 @@ def test_full_config_dry_run(config):
     sgd = next(e["run_id"] for e in grid.artefact_settings(config, "table2")
                if e["coords"].get("label") == "SGD ↑Lr")
     assert sgd in {e["run_id"] for e in grid.artefact_settings(config, "figure1")}
-    assert text.count(f"output: results/runs/{sgd}/setting.json") == 1
-    assert text.count(f"output: results/runs/{sgd}/pair0/init.pt") == 1
+    assert len(re.findall(rf"output: [^\n]*results/runs/{sgd}/setting.json", text)) == 1
+    assert len(re.findall(rf"output: [^\n]*results/runs/{sgd}/pair0/init.pt", text)) == 1
 
 
 def test_build_selects_artefacts(config):

@@ -18,9 +18,10 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from conftest import ROOT, copy_workflow
+import torch
+from conftest import ROOT, copy_workflow, job_outputs
 
-from lmc import beton, data, interpolate_job, train_job
+from lmc import arrays, beton, data, grid, interpolate_job, train_job
 from lmc import convert as lmc_convert
 
 MNIST_RAW = "resources/datasets/mnist/MNIST/raw"
@@ -49,10 +50,13 @@ def deadline(seconds: int):
 
 
 def _copy_beton(betons: dict[str, str], split: str, folder: Path) -> Path:
-    """A copy of the session's .beton and its record (mtimes kept: record not older)."""
+    """A copy of the session's .beton, the arrays beside it and their records (mtimes kept:
+    records not older)."""
     dst = folder / f"{split}.beton"
     shutil.copy2(betons[split], dst)
     shutil.copy2(beton.record_path(betons[split]), beton.record_path(dst))
+    for kind in ("images", "labels", "record"):
+        shutil.copy2(arrays.paths(betons[split])[kind], arrays.paths(dst)[kind])
     return dst
 
 
@@ -198,27 +202,74 @@ def test_a_beton_without_its_record(tmp_path, betons):
     assert _one_line(err).startswith(f"{beton.record_path(beton_path)}: not a readable .beton record")
 
 
-def test_jobs_check_their_betons_before_touching_outputs(tmp_path, betons):
-    train, test = _copy_beton(betons, "train", tmp_path), _copy_beton(betons, "test", tmp_path)
-    _garble(train, (8 << 20) + 1000)
-    setting = tmp_path / "setting.json"
-    setting.write_text(json.dumps({"dataset": "mnist"}))
-    names = (("init", "pt"), ("a", "pt"), ("b", "pt"), ("metrics", "csv"), ("seeds", "json"))
-    outputs = {k: tmp_path / "pair0" / f"{k}.{ext}" for k, ext in names}
-    outputs["a"].parent.mkdir()
-    for k, path in outputs.items():
-        path.write_bytes(f"earlier {k}".encode())     # what a finished earlier run left
-    before = {p: p.read_bytes() for p in outputs.values()}
-    state = tmp_path / "pair0" / "train_state.pt"
+# ---------------------------------------------------------------- the arrays beside a .beton
+def test_arrays_are_what_the_beton_decodes_to(betons):
+    for split in ("train", "test"):
+        x, y = beton.read_beton(betons[split])
+        mapped = arrays.read_split(betons[split], "cpu")
+        assert torch.equal(mapped.images, x) and torch.equal(mapped.labels, y)
+        record = json.loads(arrays.paths(betons[split])["record"].read_text())
+        assert record["content_sha256"] == beton.beton_record(betons[split])["content_sha256"]
+
+
+def test_changed_arrays_are_named_by_the_dag_check_and_the_reader(tmp_path, betons):
+    beton_path = _copy_beton(betons, "train", tmp_path)
+    images = arrays.paths(beton_path)["images"]
+    arrays.check_unchanged(beton_path)                          # as converted: passes
+    _garble(images, 5000)
     with pytest.raises(beton.BetonError) as err:
-        train_job.train_pair_job(str(setting), str(train), str(test), {"init_seed": 1, "order_seed_a": 2,
-                            "order_seed_b": 3}, {k: str(v) for k, v in outputs.items()}, str(state),
-                            device="cpu")
-    assert _one_line(err).startswith(f"{train}: changed since its conversion")
+        arrays.check_unchanged(beton_path)
+    assert _one_line(err).startswith(f"{images}: changed since convert wrote it (sha256 differs from "
+                                     f"train.arrays.json); rebuild it")
+    with pytest.raises(beton.BetonError) as err:
+        arrays.read_split(beton_path, "cpu")
+    assert _one_line(err).startswith(f"{images}: holds other arrays than convert recorded")
+    assert _one_line(err).endswith(f"snakemake --cores 1 --force {beton_path}")
+    os.truncate(images, 1000)
+    with pytest.raises(beton.BetonError) as err:
+        arrays.check_unchanged(beton_path)
+    assert "1000 bytes, but convert wrote" in _one_line(err)
+    with pytest.raises(beton.BetonError) as err:
+        arrays.read_split(beton_path, "cpu")
+    assert _one_line(err).startswith(f"{tmp_path}: cannot map the arrays of train.beton")
+    arrays.paths(beton_path)["record"].unlink()
+    with pytest.raises(beton.BetonError) as err:
+        arrays.read_split(beton_path, "cpu")
+    assert _one_line(err).startswith(f"{arrays.paths(beton_path)['record']}: missing")
+
+
+def test_jobs_check_their_data_before_touching_outputs(tmp_path, betons):
+    train, test = _copy_beton(betons, "train", tmp_path), _copy_beton(betons, "test", tmp_path)
+    s = grid.canonical(dict(dataset="mnist", model="mlp", depth=2, width=16, slope=0.0, optimizer="sgd",
+                            lr=0.1, momentum=0.9, adam_betas=[0.9, 0.999], batch_size=64, epochs=1,
+                            warmup_fraction=0.0, schedule="constant", weight_decay=0.0, augment="none",
+                            seed=0, init="torch_default", init_scale=1.0))
+    outputs = job_outputs(tmp_path / "run", [0])
+    for path in outputs.values():
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_bytes(f"earlier {path}".encode())     # what a finished earlier run left
+    before = {p: Path(p).read_bytes() for p in outputs.values()}
+    state = tmp_path / "run" / "train_state.pt"
+    files = {"train": str(train), "test": str(test)}
+    seeds = [[grid.pair_seeds(s, 0)]]
+    _garble(arrays.paths(train)["images"], 5000)
+    for data_path in ("resident", "ffcv"):
+        with pytest.raises(beton.BetonError) as err:
+            train_job.train_job([s], seeds, files, [0], outputs, str(state), data_path=data_path,
+                                device="cpu")
+        assert _one_line(err).startswith(f"{arrays.paths(train)['images']}: holds other arrays")
     with pytest.raises(beton.BetonError):
-        interpolate_job.interpolate_job(str(setting), str(outputs["a"]), str(outputs["b"]),
-                             {"train": str(train), "test": str(test)}, [0.0, 1.0], device="cpu")
-    assert {p: p.read_bytes() for p in outputs.values()} == before and not state.exists()
+        interpolate_job.interpolate_job([s], [[(outputs["a_0_0"], outputs["b_0_0"])]], files, [0.0, 1.0],
+                                        [[str(tmp_path / "run" / "pair0" / "interpolation.csv")]],
+                                        device="cpu")
+    # the ffcv path also checks the .beton it trains from
+    shutil.copy2(arrays.paths(betons["train"])["images"], arrays.paths(train)["images"])
+    _garble(train, (8 << 20) + 1000)
+    with pytest.raises(beton.BetonError) as err:
+        train_job.train_job([s], seeds, files, [0], outputs, str(state), data_path="ffcv", device="cpu")
+    assert _one_line(err).startswith(f"{train}: changed since its conversion")
+    assert {p: Path(p).read_bytes() for p in outputs.values()} == before and not state.exists()
+    assert not (tmp_path / "run" / "pair0" / "interpolation.csv").exists()
 
 
 # ---------------------------------------------------------------- writing: no hang, no litter
@@ -321,7 +372,7 @@ def test_workflow_refuses_a_forced_retrain_on_a_truncated_beton(finished_workflo
     before = _results(wf)
     beton_path = wf.path / TRAIN_BETON
     os.truncate(beton_path, beton_path.stat().st_size // 2)
-    proc = wf.snakemake("--cores", "1", "--forcerun", "train_pair", "all", check=False)
+    proc = wf.snakemake("--cores", "1", "--forcerun", "train_setting", "all", check=False)
     assert proc.returncode != 0
     lines = _error_lines(proc, TRAIN_BETON)
     assert len(lines) == 1 and "(truncated or replaced)" in lines[0] and f"--force {TRAIN_BETON}" in lines[0]

@@ -5,10 +5,9 @@ from __future__ import annotations
 import filecmp
 
 import pytest
+from conftest import job_outputs
 
 from lmc import grid, train_job
-
-from conftest import job_outputs
 
 FILES = ("init.pt", "a.pt", "b.pt", "metrics.csv", "seeds.json")
 
@@ -25,7 +24,8 @@ def setting(**kw):
 def run_job(folder, settings, pairs, betons):
     seeds = [[grid.pair_seeds(s, k) for k in pairs] for s in settings]
     out = job_outputs(folder, pairs, len(settings))
-    train_job.train_job(settings, seeds, betons, pairs, out, state_path=str(folder / "state.pt"), device="cpu")
+    train_job.train_job(settings, seeds, betons, pairs, out, state_path=str(folder / "state.pt"),
+                        device="cpu")
     return folder
 
 

@@ -11,10 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import job_outputs
 
 from lmc import grid
-
-from conftest import job_outputs
 
 SETTING = grid.canonical(dict(dataset="mnist", model="mlp", depth=3, width=256, slope=0.0, optimizer="adam",
                               lr=0.001, momentum=0.9, adam_betas=[0.9, 0.999], batch_size=32, epochs=8,
@@ -22,7 +21,8 @@ SETTING = grid.canonical(dict(dataset="mnist", model="mlp", depth=3, width=256, 
                               seed=0, init="torch_default", init_scale=1.0))
 # a packed job: both pairs of the setting as one computation (4 members)
 PAIRS = [0, 1]
-OUTPUTS = [f"pair{k}/{name}" for k in PAIRS for name in ("init.pt", "a.pt", "b.pt", "metrics.csv", "seeds.json")]
+OUTPUTS = [f"pair{k}/{name}" for k in PAIRS
+           for name in ("init.pt", "a.pt", "b.pt", "metrics.csv", "seeds.json")]
 
 
 def job_command(folder: Path, betons: dict[str, str]) -> list[str]:

@@ -104,6 +104,6 @@ def test_pipeline_runs_through_the_slurm_profile(slurm_cluster, tmp_path, digits
     agg = pd.read_csv(wf.path / "results/barriers/table2.csv")
     assert len(agg) == 2 and (agg[["test_acc_a", "test_acc_b"]] > 0.3).all().all()
     assert (wf.path / "results/tables/table2.md").exists()
-    # one SLURM job per pair: training and its short interpolation grouped together
-    assert len(re.findall(r"submitted with SLURM jobid \d+ \(log: \S+/group_pair", log)) == 2, log[-3000:]
-    assert "rule_interpolate" not in log and "rule_train_pair" not in log
+    # one SLURM job per setting: training and its short interpolation grouped together
+    assert len(re.findall(r"submitted with SLURM jobid \d+ \(log: \S+/group_setting", log)) == 2, log[-3000:]
+    assert "rule_interpolate" not in log and "rule_train_setting" not in log

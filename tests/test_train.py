@@ -6,12 +6,11 @@ import filecmp
 import numpy as np
 import pytest
 import torch
+from conftest import job_outputs
 from torch import nn
 
 from lmc import beton, grid, interpolate, interpolate_job, io, stacked, train, train_job
 from lmc.models import build_model
-
-from conftest import job_outputs
 
 
 def setting(**kw):
