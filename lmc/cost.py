@@ -1,6 +1,8 @@
 """What a config costs to run: training and evaluation FLOPs per setting, summed per
-artefact (a run shared by several artefacts is counted once, under the first), and a
-GPU-hour estimate at a stated throughput.
+artefact (a run shared by several artefacts is counted once, under the first), the jobs
+the packed DAG runs for them (one training and one interpolation job per setting, per
+`pairs_per_job` chunk or per bundle), and a GPU-hour estimate at a stated throughput
+with each job's start-up and each training step's launch floor.
 
     python -m lmc.cost                              # config.yaml
     python -m lmc.cost config.yaml config/quick.yaml   # presets merged over it, as Snakemake does
@@ -25,9 +27,13 @@ from . import artefacts, datasets, grid
 
 # Assumed sustained throughput of one data-centre GPU (A100/H100 class) on these small fp32
 # models: ~20 TFLOP/s (about a third of an H100's 67 TFLOP/s fp32 peak), plus a floor of
-# 1 ms per optimisation step of a stacked pair (kernel launches dominate small MLPs).
+# 1 ms per optimisation step of a training job (kernel launches dominate small MLPs; all
+# members of a job step together, so the floor is paid per job, not per pair), plus each
+# job's start-up (Python, torch, mapping the data: measured ≈ 3 s on 2 CPU cores,
+# docs/performance.md).
 ASSUMED_FLOPS = 20e12
 STEP_OVERHEAD_S = 1e-3
+STARTUP_S = 3.0
 MEMBERS = 2
 
 
@@ -74,22 +80,47 @@ def setting_cost(setting: Mapping[str, Any], pairs: int, points: int) -> dict[st
             "steps": pairs * steps, "gpu_seconds": seconds}
 
 
+def _jobs(config: Mapping[str, Any], built: Sequence[str]) -> dict[str, tuple[str, int]]:
+    """run id -> (its training job, how many training jobs its pairs take)."""
+    chunks = len(grid.pair_chunks(config["pairs"], config.get("pairs_per_job", "all")))
+    jobs = {run: (run, chunks) for run in grid.all_runs(config, built)}
+    for runs in grid.bundles(config, built):
+        jobs.update({run: (grid.bundle_id(runs), 1) for run in runs})
+    return jobs
+
+
 def cost_table(config: Mapping[str, Any]) -> pd.DataFrame:
     """One row per artefact: new settings (not already counted under an earlier artefact),
-    pairs, PFLOPs and GPU hours; and a total row."""
+    pairs, the training and interpolation jobs they take (a bundle counted under the
+    artefact of its first setting), PFLOPs and GPU hours; and a total row."""
     seen: set[str] = set()
+    counted_jobs: set[str] = set()
     rows = []
     points = len(config["alphas"])
-    for artefact in artefacts.trained(grid.built_artefacts(config)):
+    built = grid.built_artefacts(config)
+    jobs = _jobs(config, built)
+    for artefact in artefacts.trained(built):
         entries = grid.artefact_settings(config, artefact)
         new = [e for e in {e["run_id"]: e for e in entries}.values() if e["run_id"] not in seen]
         seen.update(e["run_id"] for e in new)
         costs = [setting_cost(e["setting"], config["pairs"], points) for e in new]
+        train_jobs = 0
+        floor = 0.0
+        for e in new:
+            job, count = jobs[e["run_id"]]
+            if job not in counted_jobs:
+                counted_jobs.add(job)
+                train_jobs += count
+                # every job steps all its members together: one launch floor per job
+                floor += count * setting_cost(e["setting"], 1, points)["steps"] * STEP_OVERHEAD_S
+        job_count = 2 * train_jobs        # each training job has its interpolation job
+        compute = sum(c["train_flops"] + c["eval_flops"] for c in costs) / ASSUMED_FLOPS
         rows.append({"artefact": artefact, "settings": len(entries), "new_settings": len(new),
-                     "pairs": len(new) * config["pairs"],
+                     "pairs": len(new) * config["pairs"], "jobs": job_count,
                      "train_pflop": sum(c["train_flops"] for c in costs) / 1e15,
                      "eval_pflop": sum(c["eval_flops"] for c in costs) / 1e15,
-                     "gpu_hours": sum(c["gpu_seconds"] for c in costs) / 3600})
+                     "startup_hours": job_count * STARTUP_S / 3600,
+                     "gpu_hours": (compute + floor + job_count * STARTUP_S) / 3600})
     table = pd.DataFrame(rows)
     total = {"artefact": "total", **{c: table[c].sum() for c in table.columns if c != "artefact"}}
     return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
@@ -115,11 +146,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("configs", nargs="*", default=["config.yaml"], help="config.yaml, then presets")
     args = parser.parse_args(argv)
-    table = cost_table(load(args.configs))
+    config = load(args.configs)
+    table = cost_table(config)
     with pd.option_context("display.float_format", "{:,.3g}".format, "display.width", 120):
         print(table.to_string(index=False))
     print(f"\nassumed: {ASSUMED_FLOPS / 1e12:.0f} TFLOP/s sustained, "
-          f"{STEP_OVERHEAD_S * 1e3:.0f} ms per step of a pair")
+          f"{STEP_OVERHEAD_S * 1e3:.0f} ms per training step of a job, {STARTUP_S:.0f} s start-up per job; "
+          f"jobs: training + interpolation (pairs_per_job: {config.get('pairs_per_job', 'all')}, "
+          f"bundle: {config.get('bundle', 1)})")
 
 
 if __name__ == "__main__":
