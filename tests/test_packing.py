@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import filecmp
+import subprocess
+import sys
 
 import pytest
-from conftest import job_outputs
+from conftest import ROOT, job_outputs, tiny_config
 
-from lmc import grid, train_job
+from lmc import cost, grid, resources, train_job
 
 FILES = ("init.pt", "a.pt", "b.pt", "metrics.csv", "seeds.json")
 
@@ -69,3 +71,70 @@ def test_a_bundle_gives_each_setting_the_bytes_it_gets_alone(tmp_path, betons, o
 def test_a_bundle_refuses_settings_of_other_architectures(tmp_path, betons):
     with pytest.raises(ValueError, match="may differ only in lr, warmup_fraction"):
         run_job(tmp_path, [setting(), setting(width=64)], [0], betons)
+
+
+def test_a_resident_job_never_imports_ffcv(tmp_path, betons):
+    """Convert's arrays are mapped instead of decoding the .beton (FFCV's import alone is
+    ~6 s of every job's start-up)."""
+    s = setting(epochs=1)
+    seeds = [[grid.pair_seeds(s, 0)]]
+    out = job_outputs(tmp_path, [0])
+    code = (f"import sys\nfrom lmc import train_job, interpolate_job\n"
+            f"train_job.train_job([{s!r}], {seeds!r}, {dict(betons)!r}, [0], {out!r}, "
+            f"state_path={str(tmp_path / 'state.pt')!r}, device='cpu')\n"
+            f"interpolate_job.interpolate_job([{s!r}], [[({out['a_0_0']!r}, {out['b_0_0']!r})]], "
+            f"{dict(betons)!r}, [0.0, 1.0], [[{str(tmp_path / 'path.csv')!r}]], device='cpu')\n"
+            f"print(sorted(m for m in ('ffcv', 'numba', 'torchvision', 'matplotlib') if m in sys.modules))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
+    assert (tmp_path / "path.csv").exists()
+
+
+def test_every_runtime_request_covers_the_cost_estimate():
+    """SLURM runtimes come from lmc.cost's FLOPs (the CNN, LC-CNN and ViT cost far more
+    than 6 x params per sample): every configured setting's request covers its compute at
+    the assumed CPU throughput, and a bundle's covers all its settings."""
+    config = cost.load([str(ROOT / "config.yaml")])
+    built = grid.built_artefacts(config)
+    runs = grid.all_runs(config, built)
+    pairs, points = config["pairs"], len(config["alphas"])
+    for s in runs.values():
+        c = cost.setting_cost(s, pairs, points)
+        assert resources.train_runtime_min([s], pairs) * 60 >= c["train_flops"] / resources.ASSUMED_FLOPS
+        assert resources.eval_runtime_min([s], points, pairs) * 60 >= c["eval_flops"] / resources.ASSUMED_FLOPS
+    vit = next(s for s in runs.values() if s["model"] == "vit")
+    # the ViT of Figure 2 at 200 epochs: hours of CPU, not the 6 x params guess of minutes
+    assert resources.train_runtime_min([vit], pairs) > 60 * 24
+    config["bundle"] = 8
+    for bundle in grid.bundles(config, built):
+        settings = [runs[r] for r in bundle]
+        flops = sum(cost.setting_cost(s, pairs, points)["train_flops"] for s in settings)
+        assert resources.train_runtime_min(settings, pairs) * 60 >= flops / resources.ASSUMED_FLOPS
+
+
+def test_bundles_group_compatible_settings_of_an_artefact_and_stay_put(digits_folder):
+    config = tiny_config(digits_folder, bundle=2, pairs=1)
+    config["artefacts"]["table2"]["grid"][0] += [
+        {"label": "SGD ↓Lr", "optimizer": "sgd", "lr": 0.01},
+        {"label": "ADAM ↑Lr", "optimizer": "adam", "lr": 0.005},
+        {"label": "SGD W-up", "optimizer": "sgd", "lr": 0.1, "warmup_fraction": 0.05}]
+    entries = grid.artefact_settings(config, "table2")
+    ids = [e["run_id"] for e in entries]
+    bundles = grid.bundles(config, ["table2"])
+    # SGD: 0, 2, 4 -> [0, 2] and 4 alone; Adam: 1, 3 -> [1, 3]
+    assert bundles == [[ids[0], ids[2]], [ids[1], ids[3]]]
+    config["artefacts"]["table2"]["grid"][0][1]["lr"] = 0.002            # edit one Adam setting
+    edited = grid.bundles(config, ["table2"])
+    assert edited[0] == bundles[0] and edited[1] != bundles[1]
+    assert grid.bundle_id(edited[0]) == grid.bundle_id(bundles[0])
+    with pytest.raises(grid.GridError, match="pairs_per_job"):
+        grid.bundles({**config, "pairs_per_job": 1, "pairs": 2}, ["table2"])
+
+
+def test_pair_chunks():
+    assert grid.pair_chunks(3, "all") == [[0, 1, 2]]
+    assert grid.pair_chunks(3, 2) == [[0, 1], [2]]
+    assert grid.pair_chunks(3, 5) == [[0, 1, 2]]
+    with pytest.raises(grid.GridError, match="pairs_per_job: 0"):
+        grid.pair_chunks(3, 0)
