@@ -2,8 +2,6 @@
 
 
 rule interpolate:
-    wildcard_constraints:
-        run=UNBUNDLED,
     input:
         unpack(betons_of_run),
         weights=[w for pair in weight_files()[0] for w in pair],
@@ -13,6 +11,8 @@ rule interpolate:
         run_file("interpolate.log"),
     benchmark:
         run_file("interpolate.bench.tsv")
+    wildcard_constraints:
+        run=UNBUNDLED,
     # One job per setting, every pair's path in one process. One cluster job per setting:
     # the interpolation runs right after the training in the same SLURM allocation
     # (resources: max over the two, runtimes added).
@@ -63,9 +63,7 @@ for bundle in BUNDLES:
             gpu=1,
             cpus_per_task=config["threads"],
             mem_mb=lmc_resources.eval_mem_mb(bundle_settings(bundle), len(config["alphas"])),
-            runtime=lmc_resources.eval_runtime_min(
-                bundle_settings(bundle), len(config["alphas"]), len(PAIRS)
-            ),
+            runtime=lmc_resources.eval_runtime_min(bundle_settings(bundle), len(config["alphas"]), len(PAIRS)),
         params:
             settings=bundle_settings(bundle),
             weights=weight_files(BUNDLES[bundle]),

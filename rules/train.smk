@@ -12,8 +12,6 @@ for pairs in PAIR_CHUNKS:
     rule:
         name:
             f"train_setting{chunk_name(pairs).replace('.', '_').replace('-', '_')}"
-        wildcard_constraints:
-            run=UNBUNDLED,
         input:
             unpack(betons_of_run),
         output:
@@ -22,6 +20,8 @@ for pairs in PAIR_CHUNKS:
             run_file(f"train{chunk_name(pairs)}.log"),
         benchmark:
             run_file(f"train{chunk_name(pairs)}.bench.tsv")
+        wildcard_constraints:
+            run=UNBUNDLED,
         group:
             "setting"
         conda:

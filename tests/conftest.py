@@ -64,7 +64,7 @@ def tiny_config(digits: Path, **overrides) -> dict:
     """A config that trains 2 settings x 2 pairs for 2 epochs on fabricated MNIST."""
     with open(ROOT / "config.yaml") as f:
         cfg = yaml.safe_load(f)
-    cfg.update({"offline_sources": {"mnist": str(digits)}, "pairs": 2, "checkpoint_every": 1,
+    cfg.update({"offline_sources": {"mnist": str(digits)}, "pairs": 2, "checkpoint_every": 1, "bundle": 1,
                 "alphas": [0.0, 0.25, 0.5, 0.75, 1.0], "threads": 1})
     cfg["defaults"].update({"dataset": "mnist", "epochs": 2, "batch_size": 64, "width": 32})
     cfg["artefacts"] = {"table2": {"base": {"model": "mlp", "depth": 2, "slope": 0.0}, "grid": [[

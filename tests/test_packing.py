@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, job_outputs, tiny_config
+from conftest import ROOT, Workflow, job_outputs, tiny_config
 
 from lmc import cost, grid, resources, train_job
 
@@ -138,3 +138,29 @@ def test_pair_chunks():
     assert grid.pair_chunks(3, 5) == [[0, 1, 2]]
     with pytest.raises(grid.GridError, match="pairs_per_job: 0"):
         grid.pair_chunks(3, 0)
+
+
+def test_a_bundled_workflow_writes_the_files_of_per_setting_jobs(tmp_path, digits_folder):
+    """Real Snakemake: two SGD settings of Table 2 as one bundle job (and one interpolation
+    job), byte for byte the files of one job per setting; nothing left to do after."""
+    runs = {}
+    for bundle in (1, 2):
+        wf = Workflow(tmp_path / f"bundle{bundle}")
+        cfg = tiny_config(digits_folder, bundle=bundle, pairs=1)
+        cfg["defaults"]["epochs"] = 1
+        cfg["artefacts"]["table2"]["grid"][0][1] = {"label": "SGD W-up", "optimizer": "sgd", "lr": 0.1,
+                                                   "warmup_fraction": 0.5}
+        wf.write_config(cfg)
+        out = wf.snakemake("--cores", "2", "all").stdout + wf.snakemake("--cores", "2", "all").stderr
+        runs[bundle] = wf.path / "results"
+        assert "Nothing to be done" in wf.snakemake("-n", "all").stdout
+    plan = (tmp_path / "bundle2" / "results" / "bundles")
+    assert len(list(plan.iterdir())) == 1, "one bundle job"
+    names = sorted(p.relative_to(runs[1]) for p in (runs[1] / "runs").rglob("*")
+                   if p.suffix in (".pt", ".csv", ".json") and "provenance" not in p.name)
+    assert len(names) > 10
+    for name in names:
+        assert filecmp.cmp(runs[1] / name, runs[2] / name, shallow=False), name
+    for name in ("barriers/table2.csv", "tables/table2.csv"):
+        assert filecmp.cmp(runs[1] / name, runs[2] / name, shallow=False), name
+    del out

@@ -72,6 +72,14 @@ def test_changing_one_setting_reruns_only_that_setting(finished, digits_folder):
     assert jobs["aggregate"] == 1 and jobs["render_table2"] == 1
 
 
+def test_changing_alphas_reruns_interpolation_only(finished, digits_folder):
+    wf, _ = finished
+    cfg = tiny_config(digits_folder, alphas=[0.0, 0.5, 1.0])
+    wf.write_config(cfg, "alphas.yaml")
+    jobs = jobs_per_rule(wf.snakemake("-n", "all", "--configfile", "alphas.yaml").stdout)
+    assert jobs == {"interpolate": 2, "aggregate": 1, "render_table2": 1, "all": 1}, jobs
+
+
 def test_lint_is_clean(finished):
     wf, _ = finished
     proc = wf.snakemake("--lint")
