@@ -110,6 +110,7 @@ def main() -> None:
                 (f"bundle {args.bundle}", {"pairs_per_job": "all", "bundle": args.bundle}, None)]
     if args.baseline:
         variants.append((f"baseline {args.baseline}", {}, args.baseline))
+    load_before = os.getloadavg()[0]
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="lmc-bench-"))
     data_root = base / "datasets"
     rows = []
@@ -127,7 +128,8 @@ def main() -> None:
 
     ref = rows[0]["wall_seconds"]
     print(f"\n{args.artefact} of config/quick.yaml, {args.pairs} pairs, {args.epochs} epochs, "
-          f"--cores {args.cores}; {os.cpu_count()} CPUs, load average before {os.getloadavg()[0]:.1f}")
+          f"--cores {args.cores}; {os.cpu_count()} CPUs, load average {load_before:.1f} before, "
+          f"{os.getloadavg()[0]:.1f} after")
     print(f"{'variant':>20} {'wall s':>8} {'vs per-setting':>15} {'jobs':>5} {'job-s':>8} "
           f"{'start-up median s':>18} {'start-up share':>15}")
     for r in rows:
