@@ -121,7 +121,8 @@ def main() -> None:
                 shutil.rmtree(folder)
             rows.append(run_variant(name, folder, {**common, **overrides}, revision, args.cores, data_root))
             r = rows[-1]
-            print(f"{name:>20}: {r['wall_seconds']:7.1f} s wall, {r['jobs']} train/interpolate jobs", flush=True)
+            print(f"{name:>20}: {r['wall_seconds']:7.1f} s wall, {r['jobs']} train/interpolate jobs",
+                  flush=True)
     finally:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)

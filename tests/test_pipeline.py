@@ -119,7 +119,8 @@ BAD_CONFIGS = {
     "artefact to build not configured": ({"build": ["figure1"]},
                                          "config error: build: figure1 not under artefacts"),
     "pairs_per_job below 1": ({"pairs_per_job": 0}, "config error at pairs_per_job: 0"),
-    "pairs_per_job not a number": ({"pairs_per_job": "some"}, "config error at pairs_per_job: 'all' was expected"),
+    "pairs_per_job not a number": ({"pairs_per_job": "some"},
+                                   "config error at pairs_per_job: 'all' was expected"),
     "bundle below 1": ({"bundle": 0}, "config error at bundle: 0 is less than the minimum of 1"),
     "bundle with pairs_per_job": ({"bundle": 2, "pairs_per_job": 1},
                                   "config error: bundle: 2 with pairs_per_job: 1: a bundle trains every pair "
