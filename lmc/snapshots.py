@@ -33,7 +33,7 @@ def keep_checkpoint_if_complete(state_path: str | os.PathLike, written: Sequence
     """Delete the resumable state at `state_path` if a file that the epochs it covers
     should have staged is missing (`written`: (epochs after which it exists, final path)),
     e.g. after snapshot epochs or spawn points were added: the job then starts over."""
-    if not os.path.exists(state_path):
+    if not (written and os.path.exists(state_path)):
         return
     try:
         epoch = io.load_state(state_path)["epoch"]

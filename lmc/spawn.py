@@ -14,32 +14,13 @@ from it (members a0, b0, a1, b1, ...)."""
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
 
-from . import beton, data, grid, stacked, train
-
-UNITS = {"epochs": "epoch", "steps": "step"}
-
-
-def steps_per_epoch(setting: Mapping[str, Any], n_train: int | None = None) -> int:
-    """Optimisation steps per epoch on `n_train` images (default: the dataset's size)."""
-    n = data.info(setting["dataset"]).n_train if n_train is None else n_train
-    return math.ceil(n / setting["batch_size"])
-
-
-def point_name(unit: str, point: float) -> str:
-    """'epoch0.25', 'step100': a spawn point's folder under results/runs/{run}/spawn/."""
-    return f"{UNITS[unit]}{float(point):g}"
-
-
-def point_step(unit: str, point: float, per_epoch: int) -> int:
-    """The global step of a spawn point: after `point` epochs of `per_epoch` steps
-    (rounded) or after `point` steps."""
-    return int(round(float(point) * per_epoch)) if unit == "epochs" else int(point)
+from . import beton, grid, stacked, train
+from .dynamics_config import point_step, steps_per_epoch  # noqa: F401  (spawn points live there)
 
 
 def trunk_seed(setting: Mapping[str, Any], pair: int) -> int:
@@ -53,10 +34,11 @@ def trunk_seed(setting: Mapping[str, Any], pair: int) -> int:
     return seed
 
 
-def spawn_seeds(setting: Mapping[str, Any], pair: int, step: int) -> dict[str, int]:
+def spawn_seeds(setting: Mapping[str, Any], pair: int, step: int | None = None) -> dict[str, int]:
     """Every seed of a spawned pair: the pair's own (init, A and B orders), the trunk's, and
-    the step A and B were spawned at."""
-    return {**grid.pair_seeds(setting, pair), "order_seed_trunk": trunk_seed(setting, pair), "spawn_step": step}
+    (given) the step A and B were spawned at."""
+    seeds = {**grid.pair_seeds(setting, pair), "order_seed_trunk": trunk_seed(setting, pair)}
+    return seeds if step is None else {**seeds, "spawn_step": step}
 
 
 def train_trunks(setting: Mapping[str, Any], pairs: Sequence[int], train_split: beton.Split,

@@ -26,6 +26,9 @@ for problem in lmc_config.check_settings(ENTRIES):
     sys.exit(problem)
 # Artefacts that are figures in the paper: a plot (png, pdf) besides the table of its numbers.
 FIGURES = lmc_artefacts.figures(TRAINED)
+# Those made from each setting's final pairs (aggregate rule, path figures); the training
+# dynamics artefacts have their own rules (rules/dynamics.smk).
+FINAL_PAIRS = lmc_artefacts.of_final_pairs(TRAINED)
 PAIRS = list(range(config["pairs"]))
 DATASET_ROOT = config["dataset_root"]
 
@@ -34,7 +37,7 @@ wildcard_constraints:
     run="[0-9a-f]{12}",
     k="[0-9]+",
     dataset="|".join(DATASETS),
-    artefact="|".join(TRAINED) if TRAINED else "none",
+    artefact="|".join(FINAL_PAIRS) if FINAL_PAIRS else "none",
 
 
 # --- where every file lives: each path pattern is written once, here -----------------------
@@ -199,8 +202,11 @@ def table_outputs(artefact):
 
 
 def figure_outputs(artefact):
-    """The paper's figure of a figure artefact, and every artefact's path figure."""
-    out = {f"paths_{ext}": figure_file(f"{artefact}_paths", ext) for ext in ("png", "pdf")}
+    """The paper's figure of a figure artefact, and the path figure of every artefact made
+    from final pairs."""
+    out = {}
+    if artefact in FINAL_PAIRS:
+        out.update({f"paths_{ext}": figure_file(f"{artefact}_paths", ext) for ext in ("png", "pdf")})
     if artefact in FIGURES:
         out.update({ext: figure_file(artefact, ext) for ext in ("png", "pdf")})
     return out

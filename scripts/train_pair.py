@@ -14,4 +14,5 @@ train_job.train_pair_job(
     threads=snakemake.threads,
     checkpoint_every=snakemake.params.checkpoint_every,
     code=snakemake.params.code,
+    snapshot_epochs=snakemake.params.get("snapshot_epochs", []),   # rule train_pair_snapshots
 )

@@ -1,0 +1,289 @@
+# Training dynamics (beyond the paper): when does LMC appear?
+#   instability:       spawn_trunk -> spawn_pairs -> interpolate_spawned -> aggregate_instability
+#   barrier_over_time: train_pair_snapshots -> interpolate_snapshots -> aggregate_barrier_over_time
+# Rendering is the generic render_<artefact> rule (rules/report.smk). Paths:
+#   results/runs/{run}/spawn/trunk_metrics.csv, trunk_seeds.json   the trunks of every pair
+#   results/runs/{run}/spawn/{point}/trunk.pt                    their full state at the point
+#   results/runs/{run}/spawn/{point}/pair{k}/a.pt b.pt metrics.csv seeds.json interpolation.csv
+#   results/runs/{run}/pair{k}/snapshots/a_e{t}.pt b_e{t}.pt interpolation.csv
+# k = 0 is the pair itself (results/runs/{run}/pair{k}/...): it is not trained again.
+from lmc import dynamics_config as lmc_dynamics
+
+for problem in lmc_dynamics.check(config, ENTRIES):
+    sys.exit(problem)
+
+SPAWN_POINTS = lmc_dynamics.spawn_points(config, TRAINED)  # name -> point, k = 0 included
+SPAWNED = {n: p for n, p in SPAWN_POINTS.items() if p > 0}  # the points A and B are spawned at
+SPAWN_RUNS = sorted({e["run_id"] for e in ENTRIES.get(lmc_dynamics.SPAWN, [])})
+SNAPSHOT_EPOCHS = lmc_dynamics.snapshot_epochs(config, TRAINED)
+SNAPSHOT_RUNS = sorted({e["run_id"] for e in ENTRIES.get(lmc_dynamics.SNAPSHOTS, [])})
+
+
+def spawn_file(name, point="{point}", run="{run}"):
+    return run_file(f"spawn/{point}/{name}", run)
+
+
+def spawn_pair_outputs(*names):
+    """{a0: .../pair0/a.pt, ...}: the files of every pair of one spawn job."""
+    return {
+        f"{n.split('.')[0]}{k}": spawn_file(f"pair{k}/{n}") for k in PAIRS for n in names
+    }
+
+
+def snapshot_outputs(pairs=None):
+    """{a_e5: results/runs/{run}/pair{k}/snapshots/a_e5.pt, ...} for every snapshot epoch
+    of one pair (the {k} wildcard), or {a0_e5: ...pair0/..., ...} of every pair in `pairs`."""
+    return {
+        f"{m}{'' if pairs is None else k}_e{t}": pair_file(
+            f"snapshots/{m}_e{t}.pt", k="{k}" if pairs is None else k
+        )
+        for k in pairs or [None]
+        for t in SNAPSHOT_EPOCHS
+        for m in "ab"
+    }
+
+
+def spawn_point_files(wildcards):
+    """Every pair's metrics, interpolation and seeds at every spawn point, in the order of
+    `spawn_cells` (k = 0: the pair's own files)."""
+    files = {"metrics": [], "interpolation": [], "seeds": []}
+    for entry in ENTRIES[lmc_dynamics.SPAWN]:
+        for name, point in SPAWN_POINTS.items():
+            for k in PAIRS:
+                run = entry["run_id"]
+                for key, f in (
+                    ("metrics", "metrics.csv"),
+                    ("interpolation", "interpolation.csv"),
+                    ("seeds", "seeds.json"),
+                ):
+                    files[key].append(
+                        pair_file(f, run, k)
+                        if point == 0
+                        else spawn_file(f"pair{k}/{f}", name, run)
+                    )
+    return files
+
+
+def dynamics_cells(artefact, points=(None,)):
+    """Grid position, label, coordinates and setting of each input pair (and point)."""
+    cells = []
+    unit = config["artefacts"][artefact].get("spawn", {}).get("unit")
+    for i, entry in enumerate(ENTRIES[artefact]):
+        for point in points:
+            for k in PAIRS:
+                cells.append(
+                    {
+                        "cell": i,
+                        "label": entry["coords"].get("label", ""),
+                        "coords": entry["coords"],
+                        "run_id": entry["run_id"],
+                        "pair": k,
+                        "setting": entry["setting"],
+                        "unit": unit,
+                        "point": point,
+                    }
+                )
+    return cells
+
+
+def snapshot_files(wildcards):
+    files = {"metrics": [], "interpolation": []}
+    for entry in ENTRIES[lmc_dynamics.SNAPSHOTS]:
+        for k in PAIRS:
+            files["metrics"].append(pair_file("metrics.csv", entry["run_id"], k))
+            files["interpolation"].append(
+                pair_file("snapshots/interpolation.csv", entry["run_id"], k)
+            )
+    return files
+
+
+if SPAWN_RUNS:
+
+    rule spawn_trunk:
+        input:
+            unpack(betons_of_run),
+        output:
+            states=[spawn_file("trunk.pt", name) for name in SPAWNED],
+            metrics=run_file("spawn/trunk_metrics.csv"),
+            seeds=run_file("spawn/trunk_seeds.json"),
+        log:
+            run_file("spawn/trunk.log"),
+        benchmark:
+            run_file("spawn/trunk.bench.tsv")
+        wildcard_constraints:
+            run="|".join(SPAWN_RUNS),
+        conda:
+            "../envs/lmc.yaml"
+        threads: config["threads"]
+        resources:
+            gpu=1,
+            cpus_per_task=config["threads"],
+            mem_mb=train_mem_mb,
+            runtime=train_runtime,
+        params:
+            setting=setting_of,
+            pairs=PAIRS,
+            unit=config["artefacts"][lmc_dynamics.SPAWN]["spawn"]["unit"],
+            points=SPAWNED,
+            state=run_file("spawn/trunk_state.pt"),
+            data_path=config["data_path"],
+            device=config["device"],
+            checkpoint_every=config["checkpoint_every"],
+            code=code_of("dynamics_job"),
+        script:
+            "../scripts/spawn_trunk.py"
+
+    rule spawn_pairs:
+        input:
+            unpack(betons_of_run),
+            trunk=spawn_file("trunk.pt"),
+        output:
+            **spawn_pair_outputs("a.pt", "b.pt", "metrics.csv", "seeds.json"),
+        log:
+            spawn_file("train.log"),
+        benchmark:
+            spawn_file("train.bench.tsv")
+        wildcard_constraints:
+            run="|".join(SPAWN_RUNS),
+            point="|".join(SPAWNED),
+        conda:
+            "../envs/lmc.yaml"
+        threads: config["threads"]
+        resources:
+            gpu=1,
+            cpus_per_task=config["threads"],
+            mem_mb=train_mem_mb,
+            runtime=train_runtime,
+        params:
+            setting=setting_of,
+            pairs=PAIRS,
+            state=spawn_file("train_state.pt"),
+            data_path=config["data_path"],
+            device=config["device"],
+            checkpoint_every=config["checkpoint_every"],
+            code=code_of("dynamics_job"),
+        script:
+            "../scripts/spawn_pairs.py"
+
+    rule interpolate_spawned:
+        input:
+            unpack(betons_of_run),
+            **spawn_pair_outputs("a.pt", "b.pt"),
+        output:
+            **spawn_pair_outputs("interpolation.csv"),
+        log:
+            spawn_file("interpolate.log"),
+        benchmark:
+            spawn_file("interpolate.bench.tsv")
+        wildcard_constraints:
+            run="|".join(SPAWN_RUNS),
+            point="|".join(SPAWNED),
+        conda:
+            "../envs/lmc.yaml"
+        threads: config["threads"]
+        resources:
+            gpu=1,
+            cpus_per_task=config["threads"],
+            mem_mb=eval_mem_mb,
+            runtime=eval_runtime,
+        params:
+            setting=setting_of,
+            pairs=PAIRS,
+            alphas=config["alphas"],
+            device=config["device"],
+            batch_size=config["eval_batch_size"],
+            code=code_of("dynamics_job"),
+        script:
+            "../scripts/interpolate_pairs.py"
+
+    rule aggregate_instability:
+        input:
+            unpack(spawn_point_files),
+        output:
+            barriers=barriers_file(artefact=lmc_dynamics.SPAWN),
+        log:
+            log_file("aggregate", lmc_dynamics.SPAWN),
+        localrule: True
+        conda:
+            "../envs/lmc.yaml"
+        resources:
+            mem_mb=2000,
+            runtime=10,
+        params:
+            artefact=lmc_dynamics.SPAWN,
+            cells=dynamics_cells(lmc_dynamics.SPAWN, list(SPAWN_POINTS.values())),
+            code=code_of("dynamics"),
+        script:
+            "../scripts/aggregate_dynamics.py"
+
+
+if SNAPSHOT_RUNS:
+
+    # train_pair with the snapshots as extra outputs, for the runs that take them (the
+    # training is the same: same run identity, same bytes of a.pt and b.pt).
+    use rule train_pair as train_pair_snapshots with:
+        output:
+            init=pair_file("init.pt"),
+            a=pair_file("a.pt"),
+            b=pair_file("b.pt"),
+            metrics=pair_file("metrics.csv"),
+            seeds=pair_file("seeds.json"),
+            provenance=pair_file("provenance.json"),
+            **snapshot_outputs(),
+        wildcard_constraints:
+            run="|".join(SNAPSHOT_RUNS),
+        params:
+            snapshot_epochs=SNAPSHOT_EPOCHS,
+
+    ruleorder: train_pair_snapshots > train_pair
+
+    rule interpolate_snapshots:
+        input:
+            unpack(betons_of_run),
+            **snapshot_outputs(PAIRS),
+        output:
+            **{f"interpolation{k}": pair_file("snapshots/interpolation.csv", k=k) for k in PAIRS},
+        log:
+            run_file("snapshots_interpolate.log"),
+        benchmark:
+            run_file("snapshots_interpolate.bench.tsv")
+        wildcard_constraints:
+            run="|".join(SNAPSHOT_RUNS),
+        conda:
+            "../envs/lmc.yaml"
+        threads: config["threads"]
+        resources:
+            gpu=1,
+            cpus_per_task=config["threads"],
+            mem_mb=eval_mem_mb,
+            runtime=eval_runtime,
+        params:
+            setting=setting_of,
+            pairs=PAIRS,
+            epochs=SNAPSHOT_EPOCHS,
+            alphas=config["alphas"],
+            device=config["device"],
+            batch_size=config["eval_batch_size"],
+            code=code_of("dynamics_job"),
+        script:
+            "../scripts/interpolate_snapshots.py"
+
+    rule aggregate_barrier_over_time:
+        input:
+            unpack(snapshot_files),
+        output:
+            barriers=barriers_file(artefact=lmc_dynamics.SNAPSHOTS),
+        log:
+            log_file("aggregate", lmc_dynamics.SNAPSHOTS),
+        localrule: True
+        conda:
+            "../envs/lmc.yaml"
+        resources:
+            mem_mb=2000,
+            runtime=10,
+        params:
+            artefact=lmc_dynamics.SNAPSHOTS,
+            cells=dynamics_cells(lmc_dynamics.SNAPSHOTS),
+            code=code_of("dynamics"),
+        script:
+            "../scripts/aggregate_dynamics.py"
