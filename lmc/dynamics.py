@@ -8,6 +8,7 @@ their tables.
 
 Both reuse `lmc.aggregate.pair_row` / `lmc.barrier.pair_summary`, so a barrier here is
 computed exactly as in Tables 1-4."""
+
 from __future__ import annotations
 
 import json
@@ -30,19 +31,33 @@ def _setting_columns(setting: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def instability_table(cells_: Sequence[Mapping[str, Any]], files: Sequence[Mapping[str, str]]) -> pd.DataFrame:
+def instability_table(
+    cells_: Sequence[Mapping[str, Any]], files: Sequence[Mapping[str, str]]
+) -> pd.DataFrame:
     """Aggregated barriers of the spawn sweep. `cells_[i]`: cell, label, coords, run_id,
     pair, setting, unit, point (its value); `files[i]`: its metrics, interpolation and
     seeds files (k = 0: the pair's own)."""
     rows = []
     for c, f in zip(cells_, files):
-        pf = aggregate.PairFiles(cell=c["cell"], label=c["label"], coords=c["coords"], run_id=c["run_id"],
-                                 pair=c["pair"], setting_json="", metrics_csv=f["metrics"],
-                                 interpolation_csv=f["interpolation"])
+        pf = aggregate.PairFiles(
+            cell=c["cell"],
+            label=c["label"],
+            coords=c["coords"],
+            run_id=c["run_id"],
+            pair=c["pair"],
+            setting_json="",
+            metrics_csv=f["metrics"],
+            interpolation_csv=f["interpolation"],
+        )
         row = aggregate.pair_row(pf, dict(c["setting"]))
         seeds = json.loads(open(f["seeds"]).read())
-        row.update({"spawn_unit": c["unit"], "spawn_point": float(c["point"]),
-                    "spawn_step": int(seeds.get("spawn_step", 0))})
+        row.update(
+            {
+                "spawn_unit": c["unit"],
+                "spawn_point": float(c["point"]),
+                "spawn_step": int(seeds.get("spawn_step", 0)),
+            }
+        )
         rows.append(row)
     table = pd.DataFrame(rows)
     table["adam_betas"] = table["adam_betas"].map(lambda v: json.dumps(v) if isinstance(v, list) else v)
@@ -64,13 +79,17 @@ def over_time_table(cells_: Sequence[Mapping[str, Any]], files: Sequence[Mapping
     return pd.concat(frames).sort_values(["cell", "epoch", "pair"], kind="stable").reset_index(drop=True)
 
 
-NOTES = ["Mean ± std over pairs; each pair is two networks from one initialisation trained with different "
-         "data orders.",
-         "Barrier B = max_α E(Θ(α)) − ½(E(A)+E(B)) over the configured α (Eq. 1); "
-         "`*` marks a setting where a pair diverged. Acc_test: the endpoints' test accuracy (A and B pooled)."]
+NOTES = [
+    "Mean ± std over pairs; each pair is two networks from one initialisation trained with different "
+    "data orders.",
+    "Barrier B = max_α E(Θ(α)) − ½(E(A)+E(B)) over the configured α (Eq. 1); "
+    "`*` marks a setting where a pair diverged. Acc_test: the endpoints' test accuracy (A and B pooled).",
+]
 
 
-def _by_step(agg: pd.DataFrame, column: str, what: str, corner: str) -> tuple[list[str], list[list[str]], Cells]:
+def _by_step(
+    agg: pd.DataFrame, column: str, what: str, corner: str
+) -> tuple[list[str], list[list[str]], Cells]:
     """Rows (setup, quantity), one column per value of `column` (spawn point or epoch)."""
     out = Cells()
     for c, g in cells(agg):
@@ -78,10 +97,26 @@ def _by_step(agg: pd.DataFrame, column: str, what: str, corner: str) -> tuple[li
         for x, gx in g.groupby(column, sort=True):
             label = f"{what} {float(x):g}"
             for split in ("test", "train"):
-                out.add(c, gx, f"{setup}: %B_{split}", label, "error_barrier", split, gx[f"{split}_error_barrier"],
-                        keys=((c, split), (float(x),)))
-            out.add(c, gx, f"{setup}: Acc_test", label, "test_accuracy", "test", endpoint_accuracies(gx),
-                    keys=((c, "acc"), (float(x),)))
+                out.add(
+                    c,
+                    gx,
+                    f"{setup}: %B_{split}",
+                    label,
+                    "error_barrier",
+                    split,
+                    gx[f"{split}_error_barrier"],
+                    keys=((c, split), (float(x),)),
+                )
+            out.add(
+                c,
+                gx,
+                f"{setup}: Acc_test",
+                label,
+                "test_accuracy",
+                "test",
+                endpoint_accuracies(gx),
+                keys=((c, "acc"), (float(x),)),
+            )
     header, body, _ = layout(out.entries, corner=corner)
     return header, body, out
 
@@ -97,18 +132,24 @@ def instability(agg: pd.DataFrame) -> Table:
     unit = str(agg["spawn_unit"].iloc[0])
     header, body, out = _by_step(agg, "spawn_point", "k =", f"setup (k in {UNIT_TITLES[unit]})")
     points = ", ".join(f"{p:g}" for p in sorted(set(agg["spawn_point"])))
-    caption = ("Instability: error barriers (Eq. 1, in %) between A and B spawned from one trunk after k "
-               f"{unit} (k ∈ {{{points}}}) and trained to the end with different data orders; k = 0 is the "
-               f"pair itself (beyond the paper; Frankle et al. 2020). {provenance(agg)}.")
-    notes = NOTES + ["The trunk starts from the pair's initialisation with its own data order; A and B continue "
-                     "its optimiser state and learning-rate schedule (warm-up included), so they take as many "
-                     "steps as an unspawned pair."]
+    caption = (
+        "Instability: error barriers (Eq. 1, in %) between A and B spawned from one trunk after k "
+        f"{unit} (k ∈ {{{points}}}) and trained to the end with different data orders; k = 0 is the "
+        f"pair itself (beyond the paper; Frankle et al. 2020). {provenance(agg)}."
+    )
+    notes = NOTES + [
+        "The trunk starts from the pair's initialisation with its own data order; A and B continue "
+        "its optimiser state and learning-rate schedule (warm-up included), so they take as many "
+        "steps as an unspawned pair."
+    ]
     return Table("Instability", caption, header, body, _numbers(out, "spawn_point"), notes)
 
 
 def barrier_over_time(agg: pd.DataFrame) -> Table:
     """Test and train error barriers (%) of (A_t, B_t) after epoch t, per setup; one column per t."""
     header, body, out = _by_step(agg, "epoch", "t =", "setup (epoch t)")
-    caption = ("Barrier along training: error barriers (Eq. 1, in %) between the snapshots A_t and B_t of a "
-               f"pair after epoch t, and their test accuracy (beyond the paper). {provenance(agg)}.")
+    caption = (
+        "Barrier along training: error barriers (Eq. 1, in %) between the snapshots A_t and B_t of a "
+        f"pair after epoch t, and their test accuracy (beyond the paper). {provenance(agg)}."
+    )
     return Table("Barrier over time", caption, header, body, _numbers(out, "epoch"), NOTES)

@@ -2,6 +2,7 @@
 spawn points of `instability` (`spawn: {unit, points}`) and the snapshot epochs of
 `barrier_over_time` (`snapshot_epochs`), and the checks the schema cannot express, one
 line each naming the key."""
+
 from __future__ import annotations
 
 import math
@@ -47,7 +48,9 @@ def snapshot_epochs(config: Mapping[str, Any], built: Sequence[str]) -> list[int
 
 def _ascending(values: Sequence[float], key: str, example: str) -> list[str]:
     if any(b <= a for a, b in zip(values, values[1:])):
-        return [f"config error at {key}: {list(values)} must ascend strictly (each value once), e.g. {example}"]
+        return [
+            f"config error at {key}: {list(values)} must ascend strictly (each value once), e.g. {example}"
+        ]
     return []
 
 
@@ -57,11 +60,17 @@ def check(config: Mapping[str, Any], entries: Mapping[str, Sequence[Mapping[str,
     problems = []
     if SPAWN in entries:
         spec = config["artefacts"][SPAWN]["spawn"]
-        key, unit, points = f"artefacts.{SPAWN}.spawn.points", spec["unit"], [float(p) for p in spec["points"]]
+        key, unit, points = (
+            f"artefacts.{SPAWN}.spawn.points",
+            spec["unit"],
+            [float(p) for p in spec["points"]],
+        )
         problems += _ascending(points, key, "[0, 0.25, 0.5, 1, 2]")
         if unit == "steps" and not all(p.is_integer() for p in points):
-            problems.append(f"config error at {key}: {points} are not whole steps (unit: steps); "
-                            "use unit: epochs for fractions of an epoch")
+            problems.append(
+                f"config error at {key}: {points} are not whole steps (unit: steps); "
+                "use unit: epochs for fractions of an epoch"
+            )
         for entry in entries[SPAWN]:
             s = entry["setting"]
             per_epoch = steps_per_epoch(s)
@@ -69,12 +78,16 @@ def check(config: Mapping[str, Any], entries: Mapping[str, Sequence[Mapping[str,
             steps = [point_step(unit, p, per_epoch) for p in points]
             name = entry["coords"].get("label") or entry["run_id"]
             if steps and max(steps) >= total:
-                problems.append(f"config error at {key}: spawn point {max(points):g} {unit} is not before the end "
-                                f"of training of {name!r} ({s['epochs']} epochs, {total} steps); "
-                                "A and B would train no step")
+                problems.append(
+                    f"config error at {key}: spawn point {max(points):g} {unit} is not before the end "
+                    f"of training of {name!r} ({s['epochs']} epochs, {total} steps); "
+                    "A and B would train no step"
+                )
             elif len(set(steps)) != len(steps):
-                problems.append(f"config error at {key}: {points} {unit} round to the same step for {name!r} "
-                                f"({per_epoch} steps per epoch); drop one of them")
+                problems.append(
+                    f"config error at {key}: {points} {unit} round to the same step for {name!r} "
+                    f"({per_epoch} steps per epoch); drop one of them"
+                )
             if problems:
                 break
     if SNAPSHOTS in entries:
@@ -86,7 +99,9 @@ def check(config: Mapping[str, Any], entries: Mapping[str, Sequence[Mapping[str,
             bad = [t for t in epochs if not (t.is_integer() and 1 <= t <= s["epochs"])]
             if bad:
                 name = entry["coords"].get("label") or entry["run_id"]
-                problems.append(f"config error at {key}: epoch {bad[0]:g} is outside 1..{s['epochs']}, the epochs "
-                                f"of {name!r} (a snapshot is taken after a whole epoch)")
+                problems.append(
+                    f"config error at {key}: epoch {bad[0]:g} is outside 1..{s['epochs']}, the epochs "
+                    f"of {name!r} (a snapshot is taken after a whole epoch)"
+                )
                 break
     return problems[:1]

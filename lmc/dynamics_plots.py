@@ -1,6 +1,7 @@
 """Figures of the training-dynamics artefacts (lmc.dynamics): barrier against the spawn
 point k (instability) and against the epoch t (barrier over time), one line per setup
 with a ±std band over pairs."""
+
 from __future__ import annotations
 
 import textwrap
@@ -14,8 +15,11 @@ import pandas as pd  # noqa: E402
 from .names import setup_name  # noqa: E402
 from .summary import cells, endpoint_accuracies, is_diverged, summarise  # noqa: E402
 
-PANELS = (("test_error_barrier", "test error barrier (%)"), ("train_error_barrier", "train error barrier (%)"),
-          (endpoint_accuracies, "endpoint test accuracy (%)"))
+PANELS = (
+    ("test_error_barrier", "test error barrier (%)"),
+    ("train_error_barrier", "train error barrier (%)"),
+    (endpoint_accuracies, "endpoint test accuracy (%)"),
+)
 
 
 def _lines(agg: pd.DataFrame, x: str, title: str, xlabel: str, symlog: bool) -> plt.Figure:
@@ -31,11 +35,25 @@ def _lines(agg: pd.DataFrame, x: str, title: str, xlabel: str, symlog: bool) -> 
             line = pd.DataFrame(rows, columns=["x", "mean", "std", "diverged"])
             ok = line[~line["diverged"]]
             ax.plot(ok["x"], ok["mean"], marker="o", markersize=4, color=colors[c], label=setup_name(g))
-            ax.fill_between(ok["x"], ok["mean"] - ok["std"], ok["mean"] + ok["std"], color=colors[c], alpha=0.18,
-                            linewidth=0)
+            ax.fill_between(
+                ok["x"],
+                ok["mean"] - ok["std"],
+                ok["mean"] + ok["std"],
+                color=colors[c],
+                alpha=0.18,
+                linewidth=0,
+            )
             for _, d in line[line["diverged"]].iterrows():
-                ax.annotate("*", (d["x"], 1), xycoords=("data", "axes fraction"), color=colors[c], ha="center",
-                            va="top", fontsize=14, fontweight="bold")
+                ax.annotate(
+                    "*",
+                    (d["x"], 1),
+                    xycoords=("data", "axes fraction"),
+                    color=colors[c],
+                    ha="center",
+                    va="top",
+                    fontsize=14,
+                    fontweight="bold",
+                )
         if symlog:
             positive = sorted(v for v in agg[x].unique() if v > 0)
             ax.set_xscale("symlog", linthresh=positive[0] if positive else 1.0, linscale=0.5)
@@ -50,9 +68,17 @@ def _lines(agg: pd.DataFrame, x: str, title: str, xlabel: str, symlog: bool) -> 
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.suptitle("\n".join(textwrap.wrap(title, 150)), fontsize=10)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), fontsize=8, frameon=False,
-               title="setup (band: ± std over pairs; *: a pair diverged)", title_fontsize=8,
-               bbox_to_anchor=(0.5, 0.0))
+    fig.legend(
+        handles,
+        labels,
+        loc="lower center",
+        ncol=min(len(labels), 5),
+        fontsize=8,
+        frameon=False,
+        title="setup (band: ± std over pairs; *: a pair diverged)",
+        title_fontsize=8,
+        bbox_to_anchor=(0.5, 0.0),
+    )
     return fig
 
 
@@ -60,7 +86,9 @@ def instability(agg: pd.DataFrame, title: str) -> plt.Figure:
     """Error barrier (test, train) and endpoint test accuracy against the spawn point k
     (symmetric-log axis, so k = 0 is on it)."""
     unit = str(agg["spawn_unit"].iloc[0])
-    return _lines(agg, "spawn_point", title, f"spawn point k ({unit}, symlog axis; k = 0: the pair itself)", True)
+    return _lines(
+        agg, "spawn_point", title, f"spawn point k ({unit}, symlog axis; k = 0: the pair itself)", True
+    )
 
 
 def barrier_over_time(agg: pd.DataFrame, title: str) -> plt.Figure:

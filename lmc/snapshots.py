@@ -6,6 +6,7 @@ Files a job writes while it trains (snapshots, a trunk's states) are *staged* be
 final path and renamed into place when the job ends: Snakemake deletes the outputs of an
 unfinished job before running it again, and a job resumed from its checkpoint does not
 pass the earlier epochs again, so it needs those files where Snakemake leaves them."""
+
 from __future__ import annotations
 
 import os
@@ -38,11 +39,12 @@ def keep_checkpoint_if_complete(state_path: str | os.PathLike, written: Sequence
     try:
         epoch = io.load_state(state_path)["epoch"]
     except io.CorruptFileError:
-        return                                  # lmc.train._resume moves it aside
+        return  # lmc.train._resume moves it aside
     missing = [p for when, p in written if when <= epoch and not os.path.exists(staged(p))]
     if missing:
-        log.warning("%s covers epoch %d but %s is not staged; training starts over", state_path, epoch,
-                    missing[0])
+        log.warning(
+            "%s covers epoch %d but %s is not staged; training starts over", state_path, epoch, missing[0]
+        )
         os.unlink(state_path)
 
 

@@ -11,6 +11,7 @@ pair's `init_seed`, with `order_seed_trunk`), so the band over pairs is over ind
 replicates. One batched trunk job trains the trunks of all pairs and saves their state
 at every spawn point; one batched job per (setting, point) trains every pair's A and B
 from it (members a0, b0, a1, b1, ...)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -41,14 +42,31 @@ def spawn_seeds(setting: Mapping[str, Any], pair: int, step: int | None = None) 
     return seeds if step is None else {**seeds, "spawn_step": step}
 
 
-def train_trunks(setting: Mapping[str, Any], pairs: Sequence[int], train_split: beton.Split,
-                 test_split: beton.Split, device: torch.device | str, steps: Sequence[int], on_state,
-                 **kwargs: Any) -> train.TrainResult:
+def train_trunks(
+    setting: Mapping[str, Any],
+    pairs: Sequence[int],
+    train_split: beton.Split,
+    test_split: beton.Split,
+    device: torch.device | str,
+    steps: Sequence[int],
+    on_state,
+    **kwargs: Any,
+) -> train.TrainResult:
     """The trunks of `pairs` (one member each, from the pair's initialisation), trained up
     to the last of `steps`; `on_state(step, full state)` at each of them."""
     inits = [train.initial_state(setting, grid.pair_seeds(setting, p)["init_seed"]) for p in pairs]
-    return train.train_members(setting, inits, [trunk_seed(setting, p) for p in pairs], train_split, test_split,
-                               device, stop_at_step=max(steps), save_at_steps=steps, on_state=on_state, **kwargs)
+    return train.train_members(
+        setting,
+        inits,
+        [trunk_seed(setting, p) for p in pairs],
+        train_split,
+        test_split,
+        device,
+        stop_at_step=max(steps),
+        save_at_steps=steps,
+        on_state=on_state,
+        **kwargs,
+    )
 
 
 def select_members(state: Mapping[str, Any], members: Sequence[int]) -> dict[str, Any]:
@@ -61,15 +79,25 @@ def select_members(state: Mapping[str, Any], members: Sequence[int]) -> dict[str
     def pick(v: Any) -> Any:
         return v.index_select(0, idx) if torch.is_tensor(v) and v.dim() and v.shape[0] == size else v
 
-    return {"step": state["step"], "params": {k: pick(v) for k, v in state["params"].items()},
-            "optimizer": {"state": {i: {n: pick(v) for n, v in s.items()}
-                                    for i, s in state["optimizer"]["state"].items()},
-                          "param_groups": state["optimizer"]["param_groups"]}}
+    return {
+        "step": state["step"],
+        "params": {k: pick(v) for k, v in state["params"].items()},
+        "optimizer": {
+            "state": {i: {n: pick(v) for n, v in s.items()} for i, s in state["optimizer"]["state"].items()},
+            "param_groups": state["optimizer"]["param_groups"],
+        },
+    }
 
 
-def train_spawned(setting: Mapping[str, Any], trunk: Mapping[str, Any], pairs: Sequence[int],
-                  train_split: beton.Split, test_split: beton.Split, device: torch.device | str,
-                  **kwargs: Any) -> train.TrainResult:
+def train_spawned(
+    setting: Mapping[str, Any],
+    trunk: Mapping[str, Any],
+    pairs: Sequence[int],
+    train_split: beton.Split,
+    test_split: beton.Split,
+    device: torch.device | str,
+    **kwargs: Any,
+) -> train.TrainResult:
     """A and B of every pair in `pairs` from the trunks' full state `trunk` (member i =
     the trunk of pairs[i]), to the end of training; members a0, b0, a1, b1, ..."""
     start = select_members(trunk, [i for i in range(len(pairs)) for _ in "ab"])
@@ -77,8 +105,16 @@ def train_spawned(setting: Mapping[str, Any], trunk: Mapping[str, Any], pairs: S
     orders = [s[f"order_seed_{m}"] for s in seeds for m in "ab"]
     members = len(orders)
     inits = [stacked.unstack(start["params"], m) for m in range(members)]
-    return train.train_members(setting, inits, orders, train_split, test_split, device,
-                               start={"step": start["step"], "optimizer": start["optimizer"]}, **kwargs)
+    return train.train_members(
+        setting,
+        inits,
+        orders,
+        train_split,
+        test_split,
+        device,
+        start={"step": start["step"], "optimizer": start["optimizer"]},
+        **kwargs,
+    )
 
 
 def initial_trunk_state(setting: Mapping[str, Any], pairs: Sequence[int]) -> dict[str, Any]:

@@ -192,8 +192,8 @@ def full_state(params: Mapping[str, torch.Tensor], optimizer: torch.optim.Optimi
     parameters [members, ...], the optimiser's state (its tensors stacked the same way)
     and the global step, which fixes the learning-rate schedule's position."""
     opt = optimizer.state_dict()
-    state = {i: {n: v.detach().cpu().clone() if torch.is_tensor(v) else copy.deepcopy(v) for n, v in s.items()}
-             for i, s in opt["state"].items()}
+    state = {i: {n: v.detach().cpu().clone() if torch.is_tensor(v) else copy.deepcopy(v)
+                 for n, v in s.items()} for i, s in opt["state"].items()}
     return {"step": int(step), "params": {k: v.detach().cpu().clone() for k, v in params.items()},
             "optimizer": {"state": state, "param_groups": copy.deepcopy(opt["param_groups"])}}
 

@@ -1,5 +1,6 @@
 """Barriers of every setting x (spawn point or snapshot epoch) x pair (rules: aggregate_instability,
 aggregate_barrier_over_time)."""
+
 from lmc import dynamics, io, logs
 
 logs.to_file(snakemake.log[0])

@@ -1,4 +1,5 @@
 """Evaluate the linear path of every pair spawned at one point (rule: interpolate_spawned)."""
+
 from lmc import dynamics_job, io, logs
 
 logs.to_file(snakemake.log[0])

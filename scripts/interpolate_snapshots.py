@@ -1,4 +1,5 @@
 """Evaluate the linear path of every snapshot pair (A_t, B_t) of a setting (rule: interpolate_snapshots)."""
+
 from lmc import dynamics_job, io, logs
 
 logs.to_file(snakemake.log[0])
@@ -13,5 +14,7 @@ tables = dynamics_job.paths_job(
     batch_size=snakemake.params.batch_size,
 )
 for i, k in enumerate(pairs):
-    io.write_csv(dynamics_job.by_epoch(tables[i * len(epochs):(i + 1) * len(epochs)], epochs),
-                 snakemake.output[f"interpolation{k}"])
+    io.write_csv(
+        dynamics_job.by_epoch(tables[i * len(epochs) : (i + 1) * len(epochs)], epochs),
+        snakemake.output[f"interpolation{k}"],
+    )

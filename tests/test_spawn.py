@@ -1,5 +1,6 @@
 """Spawn-at-k and snapshots (lmc.spawn, lmc.snapshots): the guarantees of issue 9, on a
 small fabricated dataset."""
+
 from __future__ import annotations
 
 import filecmp
@@ -12,10 +13,26 @@ from lmc import barrier, grid, interpolate, io, snapshots, spawn, train
 
 
 def setting(**kw):
-    base = dict(dataset="mnist", model="mlp", depth=2, width=32, slope=0.0, optimizer="adam", lr=0.005,
-                momentum=0.9, adam_betas=[0.9, 0.999], batch_size=64, epochs=3, warmup_fraction=0.3,
-                schedule="cosine", weight_decay=0.0, augment="none", seed=0,
-                init="torch_default", init_scale=1.0)
+    base = dict(
+        dataset="mnist",
+        model="mlp",
+        depth=2,
+        width=32,
+        slope=0.0,
+        optimizer="adam",
+        lr=0.005,
+        momentum=0.9,
+        adam_betas=[0.9, 0.999],
+        batch_size=64,
+        epochs=3,
+        warmup_fraction=0.3,
+        schedule="cosine",
+        weight_decay=0.0,
+        augment="none",
+        seed=0,
+        init="torch_default",
+        init_scale=1.0,
+    )
     base.update(kw)
     return grid.canonical(base)
 
@@ -42,7 +59,7 @@ def test_spawn_at_zero_is_the_pair_byte_for_byte(digits_splits, tmp_path, optimi
 def test_spawned_members_share_the_trunk_state_and_diverge_after(digits_splits):
     s = setting()
     tr, te = digits_splits["train"], digits_splits["test"]
-    k = spawn.point_step("epochs", 0.5, spawn.steps_per_epoch(s, len(tr)))     # mid-epoch: 4 of 8 steps
+    k = spawn.point_step("epochs", 0.5, spawn.steps_per_epoch(s, len(tr)))  # mid-epoch: 4 of 8 steps
     assert k == 4
     states = {}
     spawn.train_trunks(s, [0, 1], tr, te, "cpu", [k], lambda step, st: states.setdefault(step, st))
@@ -53,10 +70,15 @@ def test_spawned_members_share_the_trunk_state_and_diverge_after(digits_splits):
     assert all(not torch.equal(trunk["params"][n][0], init0[n]) for n in init0)
     start = spawn.select_members(trunk, [0, 0, 1, 1])
     for name, p in start["params"].items():
-        assert torch.equal(p[0], p[1]) and torch.equal(p[2], p[3]) and torch.equal(p[1], trunk["params"][name][0])
-    for st in start["optimizer"]["state"].values():                   # Adam's moments too
-        assert torch.equal(st["exp_avg"][0], st["exp_avg"][1]) and torch.equal(st["exp_avg_sq"][2],
-                                                                                 st["exp_avg_sq"][3])
+        assert (
+            torch.equal(p[0], p[1])
+            and torch.equal(p[2], p[3])
+            and torch.equal(p[1], trunk["params"][name][0])
+        )
+    for st in start["optimizer"]["state"].values():  # Adam's moments too
+        assert torch.equal(st["exp_avg"][0], st["exp_avg"][1]) and torch.equal(
+            st["exp_avg_sq"][2], st["exp_avg_sq"][3]
+        )
     result = spawn.train_spawned(s, trunk, [0, 1], tr, te, "cpu")
     for m in range(4):
         assert all(torch.equal(result.inits[m][n], start["params"][n][m]) for n in start["params"])
@@ -69,12 +91,13 @@ def test_spawned_members_share_the_trunk_state_and_diverge_after(digits_splits):
 
 
 def test_spawned_members_take_the_unspawned_steps_and_learning_rates(digits_splits, monkeypatch):
-    s = setting(warmup_fraction=0.5)              # warm-up over half of training, then cosine decay
+    s = setting(warmup_fraction=0.5)  # warm-up over half of training, then cosine decay
     tr, te = digits_splits["train"], digits_splits["test"]
     seen = []
     real = train.learning_rate
-    monkeypatch.setattr(train, "learning_rate", lambda st, step, total: seen.append((step, total)) or
-                        real(st, step, total))
+    monkeypatch.setattr(
+        train, "learning_rate", lambda st, step, total: seen.append((step, total)) or real(st, step, total)
+    )
     train.train_pair(s, grid.pair_seeds(s, 0), tr, te, "cpu")
     unspawned, seen[:] = list(seen), []
     k = spawn.point_step("epochs", 1.25, spawn.steps_per_epoch(s, len(tr)))
@@ -82,7 +105,7 @@ def test_spawned_members_take_the_unspawned_steps_and_learning_rates(digits_spli
     spawn.train_trunks(s, [0], tr, te, "cpu", [k], lambda step, st: states.setdefault(step, st))
     trunk_steps, seen[:] = list(seen), []
     spawn.train_spawned(s, states[k], [0], tr, te, "cpu")
-    assert trunk_steps == unspawned[:k] and seen == unspawned[k:]          # step k continues the schedule
+    assert trunk_steps == unspawned[:k] and seen == unspawned[k:]  # step k continues the schedule
     total = spawn.steps_per_epoch(s, len(tr)) * s["epochs"]
     assert len(unspawned) == total and unspawned[-1] == (total - 1, total)
     lrs = [real(s, step, n) for step, n in seen]
@@ -94,11 +117,18 @@ def test_snapshot_at_the_last_epoch_gives_the_final_barrier(digits_splits, tmp_p
     s = setting(optimizer="sgd", lr=0.1, warmup_fraction=0.0, schedule="constant")
     tr, te = digits_splits["train"], digits_splits["test"]
     shots = {}
-    result = train.train_pair(s, grid.pair_seeds(s, 0), tr, te, "cpu", snapshot_epochs=[1, 3],
-                              on_snapshot=lambda e, ms: shots.setdefault(e, ms))
+    result = train.train_pair(
+        s,
+        grid.pair_seeds(s, 0),
+        tr,
+        te,
+        "cpu",
+        snapshot_epochs=[1, 3],
+        on_snapshot=lambda e, ms: shots.setdefault(e, ms),
+    )
     plain = train.train_pair(s, grid.pair_seeds(s, 0), tr, te, "cpu")
     assert sorted(shots) == [1, 3]
-    for m in range(2):                        # snapshots change nothing, the last one is the end
+    for m in range(2):  # snapshots change nothing, the last one is the end
         assert all(torch.equal(result.members[m][n], plain.members[m][n]) for n in plain.members[m])
         assert all(torch.equal(shots[3][m][n], plain.members[m][n]) for n in plain.members[m])
     splits = {"train": tr, "test": te}
