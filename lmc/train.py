@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import math
 import os
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -192,10 +193,13 @@ def full_state(params: Mapping[str, torch.Tensor], optimizer: torch.optim.Optimi
     parameters [members, ...], the optimiser's state (its tensors stacked the same way)
     and the global step, which fixes the learning-rate schedule's position."""
     opt = optimizer.state_dict()
-    state = {i: {n: v.detach().cpu().clone() if torch.is_tensor(v) else copy.deepcopy(v)
+    # interned keys: pickle shares equal strings by identity, and the keys of a state loaded
+    # from a checkpoint are other objects; same state, same bytes either way
+    state = {i: {sys.intern(n): v.detach().cpu().clone() if torch.is_tensor(v) else copy.deepcopy(v)
                  for n, v in s.items()} for i, s in opt["state"].items()}
+    groups = [{sys.intern(k): copy.deepcopy(v) for k, v in g.items()} for g in opt["param_groups"]]
     return {"step": int(step), "params": {k: v.detach().cpu().clone() for k, v in params.items()},
-            "optimizer": {"state": state, "param_groups": copy.deepcopy(opt["param_groups"])}}
+            "optimizer": {"state": state, "param_groups": groups}}
 
 
 def train_members(setting: Mapping[str, Any],

@@ -4,12 +4,13 @@ small fabricated dataset."""
 from __future__ import annotations
 
 import filecmp
+import json
 
 import pandas as pd
 import pytest
 import torch
 
-from lmc import barrier, grid, interpolate, io, snapshots, spawn, train
+from lmc import barrier, dynamics_job, grid, interpolate, io, snapshots, spawn, train, train_job
 
 
 def setting(**kw):
@@ -140,3 +141,93 @@ def test_snapshot_at_the_last_epoch_gives_the_final_barrier(digits_splits, tmp_p
     for key in ("test_error_barrier", "train_error_barrier", "test_loss_barrier", "test_acc_a"):
         assert last[key] == final[key]
     assert along["epoch"].tolist() == [1, 3]
+
+
+class Killed(Exception):
+    """Stands for a kill: raised inside the training loop at a chosen step."""
+
+
+def _run(monkeypatch, kill_at, job):
+    """Run `job()`, killed when the loop reaches step `kill_at` (None: never); whether it ended."""
+    real = train.learning_rate
+
+    def lr(s, step, total):
+        if step == kill_at:
+            raise Killed
+        return real(s, step, total)
+
+    with monkeypatch.context() as m:
+        m.setattr(train, "learning_rate", lr)
+        try:
+            job()
+        except Killed:
+            return False
+    return True
+
+
+def test_killed_dynamics_jobs_resume_byte_identical(betons, tmp_path, monkeypatch):
+    s = setting(epochs=3)
+    settings_json = tmp_path / "setting.json"
+    settings_json.write_text(json.dumps(s))
+    common = dict(train_beton=betons["train"], test_beton=betons["test"], device="cpu", checkpoint_every=1)
+    points = {"epoch0.5": 0.5, "epoch2": 2}  # steps 4 and 16 of 24
+
+    def jobs(folder):
+        folder.mkdir(exist_ok=True)
+        trunk = {
+            "states": {n: str(folder / f"{n}.pt") for n in points},
+            "metrics": str(folder / "tm.csv"),
+            "seeds": str(folder / "ts.json"),
+        }
+        spawned = {
+            p: {
+                k: str(folder / f"{k}{p}.{e}")
+                for k, e in (("a", "pt"), ("b", "pt"), ("metrics", "csv"), ("seeds", "json"))
+            }
+            for p in (0, 1)
+        }
+        pair = {
+            k: str(folder / f"pair_{k}.{e}")
+            for k, e in (("init", "pt"), ("a", "pt"), ("b", "pt"), ("metrics", "csv"), ("seeds", "json"))
+        }
+        pair.update({f"{m}_e{t}": str(folder / f"{m}_e{t}.pt") for m in "ab" for t in (1, 2, 3)})
+        return [
+            lambda: dynamics_job.trunk_job(
+                s,
+                pairs=[0, 1],
+                unit="epochs",
+                points=points,
+                outputs=trunk,
+                state_path=str(folder / "trunk_state.pt"),
+                **common,
+            ),
+            lambda: dynamics_job.spawn_job(
+                s,
+                trunk=trunk["states"]["epoch0.5"],
+                point="epoch0.5",
+                pairs=[0, 1],
+                outputs=spawned,
+                state_path=str(folder / "spawn_state.pt"),
+                **common,
+            ),
+            lambda: train_job.train_pair_job(
+                str(settings_json),
+                seeds=grid.pair_seeds(s, 0),
+                outputs=pair,
+                state_path=str(folder / "pair_state.pt"),
+                snapshot_epochs=[1, 2, 3],
+                **common,
+            ),
+        ]
+
+    for job in jobs(tmp_path / "reference"):
+        assert _run(monkeypatch, None, job)
+    # killed after the checkpoint of epoch 1 (trunk) or 2 (spawned, pair), then run again
+    for job, kill in zip(jobs(tmp_path / "killed"), (12, 20, 20)):
+        assert not _run(monkeypatch, kill, job)
+        assert _run(monkeypatch, None, job)
+    names = sorted(p.name for p in (tmp_path / "reference").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "killed").iterdir())
+    assert {"a0.pt", "a_e1.pt", "epoch2.pt", "tm.csv"} <= set(names) and not any("state" in n for n in names)
+    for name in names:
+        assert filecmp.cmp(tmp_path / "reference" / name, tmp_path / "killed" / name, shallow=False), name
