@@ -1,6 +1,7 @@
 """What a config costs to run: training and evaluation FLOPs per setting, summed per
 artefact (a run shared by several artefacts is counted once, under the first), and a
-GPU-hour estimate at a stated throughput.
+GPU-hour estimate at a stated throughput. The training-dynamics artefacts add their
+trunks, spawned pairs and snapshot paths (`dynamics_cost`) to the settings' own pairs.
 
     python -m lmc.cost                              # config.yaml
     python -m lmc.cost config.yaml config/quick.yaml   # presets merged over it, as Snakemake does
@@ -21,7 +22,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from . import artefacts, datasets, grid
+from . import artefacts, datasets, dynamics_config, grid
 
 # Assumed sustained throughput of one data-centre GPU (A100/H100 class) on these small fp32
 # models: ~20 TFLOP/s (about a third of an H100's 67 TFLOP/s fp32 peak), plus a floor of
@@ -74,6 +75,31 @@ def setting_cost(setting: Mapping[str, Any], pairs: int, points: int) -> dict[st
             "steps": pairs * steps, "gpu_seconds": seconds}
 
 
+def dynamics_cost(config: Mapping[str, Any], artefact: str, setting: Mapping[str, Any]) -> dict[str, float]:
+    """What the training-dynamics artefacts add to a setting's own pairs: for `instability`
+    the trunk of each pair (to the last spawn point) and A and B spawned at every k > 0
+    (to the end), with their paths; for `barrier_over_time` the path of every snapshot pair."""
+    kind = artefacts.ARTEFACTS[artefact].kind
+    meta = datasets.info(setting["dataset"])
+    fwd, pairs, points = forward_flops(setting), config["pairs"], len(config["alphas"])
+    path = fwd * (meta.n_train + meta.n_test) * points
+    per_epoch = dynamics_config.steps_per_epoch(setting)
+    member_steps = steps = paths = 0
+    if kind == "spawn":
+        spec = config["artefacts"][artefact]["spawn"]
+        ks = [dynamics_config.point_step(spec["unit"], p, per_epoch) for p in spec["points"] if p > 0]
+        total = per_epoch * setting["epochs"]
+        steps = max(ks, default=0) + sum(total - k for k in ks)                   # stacked steps
+        member_steps = max(ks, default=0) + 2 * sum(total - k for k in ks)
+        paths = len(ks)
+    elif kind == "snapshots":
+        paths = len(config["artefacts"][artefact]["snapshot_epochs"])
+    train = 3 * fwd * setting["batch_size"] * member_steps * pairs
+    evaluate = path * paths * pairs
+    return {"train_flops": train, "eval_flops": evaluate, "steps": pairs * steps,
+            "gpu_seconds": (train + evaluate) / ASSUMED_FLOPS + pairs * steps * STEP_OVERHEAD_S}
+
+
 def cost_table(config: Mapping[str, Any]) -> pd.DataFrame:
     """One row per artefact: new settings (not already counted under an earlier artefact),
     pairs, PFLOPs and GPU hours; and a total row."""
@@ -85,6 +111,9 @@ def cost_table(config: Mapping[str, Any]) -> pd.DataFrame:
         new = [e for e in {e["run_id"]: e for e in entries}.values() if e["run_id"] not in seen]
         seen.update(e["run_id"] for e in new)
         costs = [setting_cost(e["setting"], config["pairs"], points) for e in new]
+        if artefacts.ARTEFACTS[artefact].kind != "pairs":      # spawned pairs, snapshot paths
+            costs += [dynamics_cost(config, artefact, e["setting"])
+                      for e in {e["run_id"]: e for e in entries}.values()]
         rows.append({"artefact": artefact, "settings": len(entries), "new_settings": len(new),
                      "pairs": len(new) * config["pairs"],
                      "train_pflop": sum(c["train_flops"] for c in costs) / 1e15,
