@@ -55,7 +55,7 @@ if SPAWN_RUNS:
             spawn_file("train.bench.tsv")
         wildcard_constraints:
             run="|".join(SPAWN_RUNS),
-            point="|".join(SPAWNED),
+            point=SPAWNED_NAMES,
         conda:
             "../envs/lmc.yaml"
         threads: config["threads"]
@@ -87,7 +87,7 @@ if SPAWN_RUNS:
             spawn_file("interpolate.bench.tsv")
         wildcard_constraints:
             run="|".join(SPAWN_RUNS),
-            point="|".join(SPAWNED),
+            point=SPAWNED_NAMES,
         conda:
             "../envs/lmc.yaml"
         threads: config["threads"]

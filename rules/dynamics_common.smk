@@ -1,5 +1,7 @@
 # The training-dynamics artefacts' grid (spawn points, snapshot epochs, the runs they
 # apply to) and the input/param functions of rules/dynamics.smk.
+import re
+
 from lmc import dynamics_config as lmc_dynamics
 
 for problem in lmc_dynamics.check(config, ENTRIES):
@@ -7,6 +9,7 @@ for problem in lmc_dynamics.check(config, ENTRIES):
 
 SPAWN_POINTS = lmc_dynamics.spawn_points(config, TRAINED)  # name -> point, k = 0 included
 SPAWNED = {n: p for n, p in SPAWN_POINTS.items() if p > 0}  # the points A and B are spawned at
+SPAWNED_NAMES = "|".join(re.escape(n) for n in SPAWNED)  # the {point} wildcard
 SPAWN_RUNS = sorted({e["run_id"] for e in ENTRIES.get(lmc_dynamics.SPAWN, [])})
 SNAPSHOT_EPOCHS = lmc_dynamics.snapshot_epochs(config, TRAINED)
 SNAPSHOT_RUNS = sorted({e["run_id"] for e in ENTRIES.get(lmc_dynamics.SNAPSHOTS, [])})
