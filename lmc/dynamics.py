@@ -133,7 +133,7 @@ def instability(agg: pd.DataFrame) -> Table:
     header, body, out = _by_step(agg, "spawn_point", "k =", f"setup (k in {UNIT_TITLES[unit]})")
     points = ", ".join(f"{p:g}" for p in sorted(set(agg["spawn_point"])))
     caption = (
-        "Instability: error barriers (Eq. 1, in %) between A and B spawned from one trunk after k "
+        "Error barriers (Eq. 1, in %) between A and B spawned from one trunk after k "
         f"{unit} (k ∈ {{{points}}}) and trained to the end with different data orders; k = 0 is the "
         f"pair itself (beyond the paper; Frankle et al. 2020). {provenance(agg)}."
     )
@@ -149,7 +149,7 @@ def barrier_over_time(agg: pd.DataFrame) -> Table:
     """Test and train error barriers (%) of (A_t, B_t) after epoch t, per setup; one column per t."""
     header, body, out = _by_step(agg, "epoch", "t =", "setup (epoch t)")
     caption = (
-        "Barrier along training: error barriers (Eq. 1, in %) between the snapshots A_t and B_t of a "
+        "Error barriers (Eq. 1, in %) between the snapshots A_t and B_t of a "
         f"pair after epoch t, and their test accuracy (beyond the paper). {provenance(agg)}."
     )
     return Table("Barrier over time", caption, header, body, _numbers(out, "epoch"), NOTES)

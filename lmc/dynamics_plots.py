@@ -54,12 +54,16 @@ def _lines(agg: pd.DataFrame, x: str, title: str, xlabel: str, symlog: bool) -> 
                     fontsize=14,
                     fontweight="bold",
                 )
+        ticks = sorted(agg[x].unique())
         if symlog:
             positive = sorted(v for v in agg[x].unique() if v > 0)
             ax.set_xscale("symlog", linthresh=positive[0] if positive else 1.0, linscale=0.5)
-            ticks = sorted(agg[x].unique())
-            ax.set_xticks(ticks, [f"{t:g}" for t in ticks], fontsize=8)
             ax.minorticks_off()
+        elif ticks[0] > 0 and ticks[-1] / ticks[0] > 20:  # e.g. epochs 1 ... 200: log axis
+            ax.set_xscale("log")
+            ax.minorticks_off()
+        if len(ticks) <= 12:
+            ax.set_xticks(ticks, [f"{t:g}" for t in ticks], fontsize=8)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
