@@ -28,6 +28,8 @@ include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/train.smk"
 include: "rules/evaluate.smk"
+include: "rules/dynamics_common.smk"
+include: "rules/dynamics.smk"
 include: "rules/report.smk"
 
 

@@ -28,8 +28,9 @@ class PairFiles:
     interpolation_csv: str | os.PathLike
 
 
-def pair_row(f: PairFiles) -> dict[str, Any]:
-    setting = json.loads(open(f.setting_json).read())
+def pair_row(f: PairFiles, setting: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One pair's row; `setting` given, f.setting_json is not read."""
+    setting = json.loads(open(f.setting_json).read()) if setting is None else setting
     metrics = io.read_csv(f.metrics_csv, METRICS_COLUMNS)
     path = io.read_csv(f.interpolation_csv, PATH_COLUMNS)
     diverged = bool(metrics["diverged"].any())

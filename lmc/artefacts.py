@@ -17,6 +17,10 @@ class Artefact:
     figure: bool       # a figure in the paper: rendered as a plot besides its table of numbers
     trained: bool      # made from its own trained pairs (False: from the model classes or other artefacts)
     sources: tuple[str, ...] = ()   # the artefacts whose aggregated barriers it reads (claims)
+    # what its barriers are measured between: "pairs" (each setting's final A and B),
+    # "spawn" (A and B spawned from a trunk at k, lmc.spawn), "snapshots" (A_t and B_t
+    # along training, lmc.snapshots); the last two have their own rules (rules/dynamics.smk)
+    kind: str = "pairs"
 
 
 ARTEFACTS: dict[str, Artefact] = {
@@ -35,6 +39,9 @@ ARTEFACTS: dict[str, Artefact] = {
         # Beyond the paper: its qualitative claims checked against the artefacts above.
         Artefact("claims", "Claims", figure=False, trained=False,
                  sources=("table1", "table2", "figure2", "figure3")),
+        # Beyond the paper: when LMC appears. Spawn-at-k instability and barriers along training.
+        Artefact("instability", "Instability", figure=True, trained=True, kind="spawn"),
+        Artefact("barrier_over_time", "Barrier over time", figure=True, trained=True, kind="snapshots"),
     ]
 }
 
@@ -47,6 +54,12 @@ def title(name: str) -> str:
 def trained(names: list[str] | tuple[str, ...]) -> list[str]:
     """The artefacts among `names` that need trained pairs, in the given order."""
     return [n for n in names if ARTEFACTS[n].trained]
+
+
+def of_final_pairs(names: list[str] | tuple[str, ...]) -> list[str]:
+    """The trained artefacts among `names` made from each setting's final pairs (the
+    generic aggregate rule and path figures), in the given order."""
+    return [n for n in trained(names) if ARTEFACTS[n].kind == "pairs"]
 
 
 def sources(name: str, present: list[str] | tuple[str, ...]) -> list[str]:

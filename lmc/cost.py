@@ -2,7 +2,9 @@
 artefact (a run shared by several artefacts is counted once, under the first), the jobs
 the packed DAG runs for them (one training and one interpolation job per setting, per
 `pairs_per_job` chunk or per bundle), and a GPU-hour estimate at a stated throughput
-with each job's start-up and each training step's launch floor.
+with each job's start-up and each training step's launch floor. The training-dynamics
+artefacts add their trunks, spawned pairs and snapshot paths (`dynamics_cost`) to the
+settings' own pairs.
 
     python -m lmc.cost                              # config.yaml
     python -m lmc.cost config.yaml config/quick.yaml   # presets merged over it, as Snakemake does
@@ -23,7 +25,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from . import artefacts, datasets, grid
+from . import artefacts, datasets, dynamics_config, grid
 
 # Assumed sustained throughput of one data-centre GPU (A100/H100 class) on these small fp32
 # models: ~20 TFLOP/s (about a third of an H100's 67 TFLOP/s fp32 peak), plus a floor of
@@ -89,6 +91,34 @@ def _jobs(config: Mapping[str, Any], built: Sequence[str]) -> dict[str, tuple[st
     return jobs
 
 
+def dynamics_cost(config: Mapping[str, Any], artefact: str, setting: Mapping[str, Any]) -> dict[str, float]:
+    """What the training-dynamics artefacts add to a setting's own pairs: for `instability`
+    the trunk of each pair (to the last spawn point) and A and B spawned at every k > 0
+    (to the end), with their paths; for `barrier_over_time` the path of every snapshot pair."""
+    kind = artefacts.ARTEFACTS[artefact].kind
+    meta = datasets.info(setting["dataset"])
+    fwd, pairs, points = forward_flops(setting), config["pairs"], len(config["alphas"])
+    path = fwd * (meta.n_train + meta.n_test) * points
+    per_epoch = dynamics_config.steps_per_epoch(setting)
+    member_steps = steps = paths = 0
+    if kind == "spawn":
+        spec = config["artefacts"][artefact]["spawn"]
+        ks = [dynamics_config.point_step(spec["unit"], p, per_epoch) for p in spec["points"] if p > 0]
+        total = per_epoch * setting["epochs"]
+        steps = max(ks, default=0) + sum(total - k for k in ks)                   # stacked steps
+        member_steps = max(ks, default=0) + 2 * sum(total - k for k in ks)
+        paths = len(ks)
+    elif kind == "snapshots":
+        paths = len(config["artefacts"][artefact]["snapshot_epochs"])
+    train = 3 * fwd * setting["batch_size"] * member_steps * pairs
+    evaluate = path * paths * pairs
+    # a trunk job, then a training and an interpolation job per spawn point; one
+    # interpolation job for the snapshots; all pairs of a setting in one job each
+    jobs = 1 + 2 * paths if kind == "spawn" else (1 if kind == "snapshots" else 0)
+    return {"train_flops": train, "eval_flops": evaluate, "steps": steps, "jobs": jobs,
+            "gpu_seconds": (train + evaluate) / ASSUMED_FLOPS + steps * STEP_OVERHEAD_S + jobs * STARTUP_S}
+
+
 def cost_table(config: Mapping[str, Any]) -> pd.DataFrame:
     """One row per artefact: new settings (not already counted under an earlier artefact),
     pairs, the training and interpolation jobs they take (a bundle counted under the
@@ -114,6 +144,12 @@ def cost_table(config: Mapping[str, Any]) -> pd.DataFrame:
                 # every job steps all its members together: one launch floor per job
                 floor += count * setting_cost(e["setting"], 1, points)["steps"] * STEP_OVERHEAD_S
         job_count = 2 * train_jobs        # each training job has its interpolation job
+        if artefacts.ARTEFACTS[artefact].kind != "pairs":      # spawned pairs, snapshot paths
+            extra = [dynamics_cost(config, artefact, e["setting"])
+                     for e in {e["run_id"]: e for e in entries}.values()]
+            costs += extra
+            floor += sum(c["steps"] for c in extra) * STEP_OVERHEAD_S
+            job_count += sum(c["jobs"] for c in extra)
         compute = sum(c["train_flops"] + c["eval_flops"] for c in costs) / ASSUMED_FLOPS
         rows.append({"artefact": artefact, "settings": len(entries), "new_settings": len(new),
                      "pairs": len(new) * config["pairs"], "jobs": job_count,

@@ -104,13 +104,15 @@ def bundle_signature(setting: Mapping[str, Any]) -> tuple:
     return shared + (("linear_activation", setting.get("slope") == 1.0),)
 
 
-def bundles(config: Mapping[str, Any], artefacts: Sequence[str]) -> list[list[str]]:
+def bundles(config: Mapping[str, Any], artefacts: Sequence[str],
+            exclude: Sequence[str] = ()) -> list[list[str]]:
     """The run ids each bundle job trains (and interpolates) together, for `bundle: N`
     > 1: the settings of one artefact that share a `bundle_signature`, in config order,
     in consecutive chunks of N (a run shared by artefacts goes with the first). Only
     chunks of two or more; every other run gets a job of its own. Editing one setting
     keeps its place, so only its bundle re-runs; adding or removing settings can shift
-    the later bundles of that artefact and signature."""
+    the later bundles of that artefact and signature. Runs in `exclude` (those whose
+    training also writes snapshots) are never bundled."""
     size = config.get("bundle", 1)
     if size < 2:
         return []
@@ -121,7 +123,7 @@ def bundles(config: Mapping[str, Any], artefacts: Sequence[str]) -> list[list[st
     groups: dict[tuple, list[str]] = {}
     for art in trained(list(artefacts)):
         for entry in artefact_settings(config, art):
-            if entry["run_id"] not in seen:
+            if entry["run_id"] not in seen and entry["run_id"] not in exclude:
                 seen.add(entry["run_id"])
                 groups.setdefault((art, bundle_signature(entry["setting"])), []).append(entry["run_id"])
     chunks = [ids[i:i + size] for ids in groups.values() for i in range(0, len(ids), size)]

@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (after choosing the non-interacti
 import pandas as pd  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
+from . import dynamics_plots  # noqa: E402
 from .io import atomic_write  # noqa: E402
 from .names import MODEL_TITLES, lr_title, opt_lr, setup_name  # noqa: E402
 from .summary import cells as setting_groups  # noqa: E402
@@ -270,4 +271,5 @@ def initialisation(agg: pd.DataFrame, title: str) -> plt.Figure:
 
 
 FIGURES = {"figure1": figure1, "figure2": figure2, "figure3": figure3, "figure5": figure5,
-           "initialisation": initialisation}
+           "initialisation": initialisation,
+           "instability": dynamics_plots.instability, "barrier_over_time": dynamics_plots.barrier_over_time}

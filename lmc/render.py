@@ -19,7 +19,7 @@ def write_table(table: layout.Table, outputs: Mapping[str, str]) -> None:
         io.write_text(formats.to_html(table), outputs["html"])
 
 
-def render_artefact(artefact: str, barriers_csv: str, paths_csv: str,
+def render_artefact(artefact: str, barriers_csv: str, paths_csv: str | None,
                     outputs: Mapping[str, str]) -> layout.Table:
     """Write every output of a trained artefact named in `outputs` (keys md, tex, csv,
     html; png, pdf for the paper's figure; paths_png, paths_pdf for the path figure)."""

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from . import dynamics
 from .layout import Cells, Table, header_groups, layout
 from .names import (
     as_int,
@@ -236,4 +237,5 @@ def initialisation(agg: pd.DataFrame) -> Table:
 BUILDERS: dict[str, Callable[[pd.DataFrame], Table]] = {
     "table1": table1, "table2": table2, "table4": table4,
     "figure1": figure1, "figure2": figure2, "figure3": figure3, "figure5": figure5,
-    "initialisation": initialisation}
+    "initialisation": initialisation,
+    "instability": dynamics.instability, "barrier_over_time": dynamics.barrier_over_time}

@@ -9,11 +9,19 @@ passed in: the initialisation from `init_seed`, each member's epoch order from
 Training state (parameters, optimiser, epoch, metrics so far) is checkpointed
 atomically every `checkpoint_every` epochs; a killed job resumes from it and, on CPU,
 finishes with byte-identical results (nothing else carries state between epochs).
+
+For the training dynamics (lmc.spawn, lmc.snapshots) the loop can also start from a saved
+optimiser state at a global step (`start`), hand out the full state after given steps
+(`save_at_steps`, `on_state`), stop early (`stop_at_step`) and hand out every member's
+parameters after given epochs (`snapshot_epochs`, `on_snapshot`). Left at their defaults
+they change nothing.
 """
 from __future__ import annotations
 
+import copy
 import math
 import os
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -169,6 +177,21 @@ def _checkpoint(state_path: str, key: Mapping[str, Any], epoch: int, rows: list[
                    "optimizer": optimizer.state_dict()}, state_path)
 
 
+def full_state(params: Mapping[str, torch.Tensor], optimizer: torch.optim.Optimizer,
+               step: int) -> dict[str, Any]:
+    """A copy (CPU) of everything training continues from after `step` steps: the stacked
+    parameters [members, ...], the optimiser's state (its tensors stacked the same way)
+    and the global step, which fixes the learning-rate schedule's position."""
+    opt = optimizer.state_dict()
+    # interned keys: pickle shares equal strings by identity, and the keys of a state loaded
+    # from a checkpoint are other objects; same state, same bytes either way
+    state = {i: {sys.intern(n): v.detach().cpu().clone() if torch.is_tensor(v) else copy.deepcopy(v)
+                 for n, v in s.items()} for i, s in opt["state"].items()}
+    groups = [{sys.intern(k): copy.deepcopy(v) for k, v in g.items()} for g in opt["param_groups"]]
+    return {"step": int(step), "params": {k: v.detach().cpu().clone() for k, v in params.items()},
+            "optimizer": {"state": state, "param_groups": groups}}
+
+
 def train_members(setting: Mapping[str, Any] | Sequence[Mapping[str, Any]],
                   init: Mapping[str, torch.Tensor] | Sequence[Mapping[str, torch.Tensor]],
                   order_seeds: Sequence[int],
@@ -176,11 +199,23 @@ def train_members(setting: Mapping[str, Any] | Sequence[Mapping[str, Any]],
                   data_path: str = "resident", train_beton: str | None = None,
                   state_path: str | None = None, checkpoint_every: int = 0,
                   on_epoch: Callable[[int], None] | None = None,
-                  names: Sequence[str] | None = None) -> TrainResult:
+                  names: Sequence[str] | None = None,
+                  start: Mapping[str, Any] | None = None, stop_at_step: int | None = None,
+                  save_at_steps: Sequence[int] = (), on_state: Callable[[int, dict], None] | None = None,
+                  snapshot_epochs: Sequence[int] = (),
+                  on_snapshot: Callable[[int, list[dict]], None] | None = None) -> TrainResult:
     """Train len(order_seeds) members of `setting` (or of one setting per member: a
     bundle, `lmc.members`) from `init` (one state shared by all, or one per member);
     returns their final weights and per-epoch metrics (one row per epoch and member,
-    named by `names`: a, b, 2, ... unless given)."""
+    named by `names`: a, b, 2, ... unless given; an epoch entered or left part-way
+    averages over the batches it trained).
+
+    `start` ({"step", "optimizer"}, e.g. from `full_state`) continues training at that
+    global step with that optimiser state, the parameters being `init`: the schedule and
+    warm-up go on where they were and the total number of steps is an unspawned run's.
+    `on_state(step, full_state)` is called when `step` (in `save_at_steps`) steps are done;
+    training ends once `stop_at_step` steps are done. `on_snapshot(epoch, members' weights)`
+    is called after each epoch in `snapshot_epochs`."""
     if data_path not in ("resident", "ffcv"):
         raise ValueError(f"data_path must be 'resident' or 'ffcv', got {data_path!r}")
     if data_path == "ffcv" and train_beton is None:
@@ -200,7 +235,17 @@ def train_members(setting: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     steps_per_epoch = math.ceil(len(train) / bs)
     key = ({"setting": setting, "order_seeds": list(order_seeds)} if len(group.groups) == 1 else
            {"settings": settings, "order_seeds": list(order_seeds)})
+    first_step = 0
+    if start is not None:
+        first_step = int(start["step"])
+        optimizer.load_state_dict(start["optimizer"])
+        key["start_step"] = first_step
     start_epoch, rows, diverged = _resume(state_path, key, group, optimizer)
+    start_epoch = max(start_epoch, first_step // steps_per_epoch)
+    save_at_steps = set(save_at_steps)
+    if on_state is not None and first_step in save_at_steps and start_epoch == first_step // steps_per_epoch:
+        on_state(first_step, full_state(group.params(), optimizer, first_step))
+    stopped = False
     threads = torch.get_num_threads()
     batches = (ResidentBatches(train, order_seeds, bs, normalise, device) if data_path == "resident"
                else FFCVBatches(train_beton, order_seeds, bs, normalise, device))
@@ -212,7 +257,10 @@ def train_members(setting: Mapping[str, Any] | Sequence[Mapping[str, Any]],
             break
         loss_sum = torch.zeros(members, dtype=torch.float64, device=device)
         correct = torch.zeros(members, dtype=torch.float64, device=device)
+        samples = 0
         for step, (x, y) in enumerate(batches.epoch(epoch), start=epoch * steps_per_epoch):
+            if step < first_step:
+                continue
             lrs = group.learning_rates(optimizer, step, steps_per_epoch * epochs, learning_rate)
             params = group.params()
             logits = forward(group.forward_inputs(params), x)            # [M, b, K]
@@ -224,11 +272,17 @@ def train_members(setting: Mapping[str, Any] | Sequence[Mapping[str, Any]],
             with torch.no_grad():
                 loss_sum += losses.detach().double() * y.shape[1]
                 correct += (logits.argmax(-1) == y).sum(1, dtype=torch.float64)
+            samples += y.shape[1]
+            if on_state is not None and step + 1 in save_at_steps:
+                on_state(step + 1, full_state(group.params(), optimizer, step + 1))
+            if stop_at_step is not None and step + 1 >= stop_at_step:
+                stopped = True
+                break
         params = {k: v.detach() for k, v in group.params().items()}
         test_loss, test_acc = stacked.evaluate(model, group.forward_inputs(params), test.images, test.labels,
                                                normalise)
-        train_loss = (loss_sum / len(train)).tolist()
-        train_acc = (correct / len(train)).tolist()
+        train_loss = (loss_sum / samples).tolist()
+        train_acc = (correct / samples).tolist()
         for m in range(members):
             if not math.isfinite(train_loss[m]) and not diverged[m]:
                 diverged[m] = True
@@ -240,6 +294,10 @@ def train_members(setting: Mapping[str, Any] | Sequence[Mapping[str, Any]],
         progress.update(epoch + 1, " ".join(f"{names[m]}: loss {train_loss[m]:.4f} "
                                             f"test acc {float(test_acc[m]):.4f}"
                                             for m in range(members)))
+        if stopped:
+            break
+        if on_snapshot is not None and epoch + 1 in snapshot_epochs:
+            on_snapshot(epoch + 1, [stacked.unstack(params, m) for m in range(members)])   # detached above
         if state_path and checkpoint_every and (epoch + 1) % checkpoint_every == 0 and epoch + 1 < epochs:
             _checkpoint(state_path, key, epoch + 1, rows, diverged, group.params(), optimizer)
         if on_epoch is not None:

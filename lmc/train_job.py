@@ -15,7 +15,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from . import arrays, devices, io, provenance, train
+from . import arrays, devices, io, provenance, snapshots, train
 from .logs import log
 from .runs import setup
 
@@ -36,13 +36,21 @@ def setting_key(setting: int) -> str:
     return f"setting_{setting}"
 
 
+def snapshot_key(member: str, epoch: int, setting: int, pair: int) -> str:
+    """The rule's output key of a member's snapshot after `epoch` (barrier along training):
+    `a_e5_0_1` for pair 1's A of the job's first setting."""
+    return f"{member}_e{epoch}_{setting}_{pair}"
+
+
 def train_job(settings: Sequence[Mapping[str, Any]], seeds: Sequence[Sequence[Mapping[str, int]]],
               betons: Mapping[str, str], pairs: Sequence[int], outputs: Mapping[str, str], state_path: str,
               data_path: str = "resident", device: str = "auto", threads: int = 1, checkpoint_every: int = 0,
-              code: str | None = None) -> train.TrainResult:
+              code: str | None = None, snapshot_epochs: Sequence[int] = ()) -> train.TrainResult:
     """Train A and B of each of `pairs` of every setting (`seeds[i][j]`: setting i's pair
     pairs[j]) as one computation, and write their files (`outputs[output_key(name, i, k)]`)
-    and, where `outputs` names them, each setting.json. The resumable state file is
+    and, where `outputs` names them, each setting.json. After each epoch t of
+    `snapshot_epochs` (barrier along training, lmc.snapshots) every member whose
+    `snapshot_key` is in `outputs` saves its weights there. The resumable state file is
     removed once every output exists."""
     setup(threads)
     for setting, own in zip(settings, seeds):
@@ -55,13 +63,18 @@ def train_job(settings: Sequence[Mapping[str, Any]], seeds: Sequence[Sequence[Ma
     order_seeds = [s[f"order_seed_{m}"] for own in seeds for s in own for m in train.MEMBER_NAMES]
     inits = [state for setting, own in zip(settings, seeds) for s in own
              for state in train.pair_inits(setting, s)]
+    shots = snapshots.SnapshotFiles({t: [outputs.get(snapshot_key(m, t, i, k)) for i, k, m in members]
+                                     for t in snapshot_epochs})
+    snapshots.keep_checkpoint_if_complete(state_path, shots.written())
     with devices.claim_gpu(prefer=device) as dev:     # distinct GPUs for concurrent jobs
         # resident splits from convert's arrays on both paths (the ffcv path trains from
         # Loaders over the .beton and evaluates on the resident test split)
         tr, te = arrays.read_split(betons["train"], dev), arrays.read_split(betons["test"], dev)
         result = train.train_members(member_settings, inits, order_seeds, tr, te, dev, data_path=data_path,
                                      train_beton=betons["train"], state_path=state_path,
-                                     checkpoint_every=checkpoint_every, names=names)
+                                     checkpoint_every=checkpoint_every, names=names,
+                                     snapshot_epochs=list(shots.paths), on_snapshot=shots.save)
+    shots.finish(result.members)
     finished = time.time()
     record = provenance.collect(dev, provenance.process_start(), result.compute_started, finished, code)
     record.update(settings_in_job=len(settings), pairs_in_job=len(pairs) * len(settings))

@@ -4,6 +4,7 @@ import os
 
 from lmc import (
     arrays as lmc_arrays,
+    dynamics_config as lmc_dynamics,
     artefacts as lmc_artefacts,
     beton as lmc_beton,
     code as lmc_code,
@@ -21,23 +22,39 @@ try:
     TRAINED = lmc_artefacts.trained(ARTEFACTS)
     ENTRIES = {a: grid.artefact_settings(config, a) for a in TRAINED}
     RUNS = grid.all_runs(config, ARTEFACTS)
+    # Runs whose training also saves snapshots for barrier_over_time (rules/dynamics.smk),
+    # and after which epochs.
+    SNAPSHOT_EPOCHS = lmc_dynamics.snapshot_epochs(config, TRAINED)
+    SNAPSHOT_RUNS = sorted({e["run_id"] for e in ENTRIES.get(lmc_dynamics.SNAPSHOTS, [])})
     # Runs trained (and interpolated) together by one job each (`bundle: N`); the others
     # get a job per setting.
-    BUNDLES = {grid.bundle_id(runs): runs for runs in grid.bundles(config, ARTEFACTS)}
+    BUNDLES = {grid.bundle_id(runs): runs for runs in grid.bundles(config, ARTEFACTS, exclude=SNAPSHOT_RUNS)}
     # The pairs each training job of a setting trains together (all of them unless
     # pairs_per_job says fewer): one rule per chunk, since a rule's outputs are fixed.
     PAIR_CHUNKS = grid.pair_chunks(config["pairs"], config["pairs_per_job"])
 except grid.GridError as e:
     sys.exit(f"config error: {e}")
-for problem in lmc_config.check_settings(ENTRIES):
+for problem in lmc_config.check_settings(ENTRIES) + lmc_dynamics.check(config, ENTRIES):
     sys.exit(problem)
 # Artefacts that are figures in the paper: a plot (png, pdf) besides the table of its numbers.
 FIGURES = lmc_artefacts.figures(TRAINED)
+# Those made from each setting's final pairs (aggregate rule, path figures); the training
+# dynamics artefacts have their own rules (rules/dynamics.smk).
+FINAL_PAIRS = lmc_artefacts.of_final_pairs(TRAINED)
 PAIRS = list(range(config["pairs"]))
 _BUNDLED = sorted({run for runs in BUNDLES.values() for run in runs})
+
+
+def run_regex(runs):
+    """A wildcard constraint matching exactly these run ids (nothing, if there are none)."""
+    return "|".join(sorted(runs)) or "(?!)"
+
+
 # The runs the per-setting rules (train_setting, interpolate) make: every run not in a
-# bundle (a regex that matches nothing when every run is).
-UNBUNDLED = "|".join(r for r in sorted(RUNS) if r not in set(_BUNDLED)) or "(?!)"
+# bundle; of those, the ones whose training saves snapshots (train_setting_snapshots).
+UNBUNDLED = run_regex(set(RUNS) - set(_BUNDLED))
+PLAIN_RUNS = run_regex(set(RUNS) - set(_BUNDLED) - set(SNAPSHOT_RUNS))
+SNAPSHOTTED_RUNS = run_regex(SNAPSHOT_RUNS)
 DATASET_ROOT = config["dataset_root"]
 
 
@@ -45,7 +62,7 @@ wildcard_constraints:
     run="[0-9a-f]{12}",
     k="[0-9]+",
     dataset="|".join(DATASETS),
-    artefact="|".join(TRAINED) if TRAINED else "none",
+    artefact="|".join(FINAL_PAIRS) if FINAL_PAIRS else "none",
 
 
 # --- where every file lives: each path pattern is written once, here -----------------------
@@ -190,13 +207,18 @@ def dataset_inputs(ds):
     return files
 
 
-def train_outputs(pairs, runs=("{run}",)):
+def train_outputs(pairs, runs=("{run}",), snapshots=False):
     """A training job's outputs: each pair's files (lmc.train_job.PAIR_FILES) of each of
-    its runs (the wildcard for a per-setting job) and, from the job that trains pair 0,
-    each run's setting.json."""
+    its runs (the wildcard for a per-setting job), with `snapshots` each member's weights
+    after every snapshot epoch, and, from the job that trains pair 0, each run's
+    setting.json."""
     out = {}
     for i, run in enumerate(runs):
         for k in pairs:
+            for t in SNAPSHOT_EPOCHS if snapshots else []:
+                for m in "ab":
+                    key = lmc_train_job.snapshot_key(m, t, i, k)
+                    out[key] = pair_file(f"snapshots/{m}_e{t}.pt", run, k)
             for name, file in lmc_train_job.PAIR_FILES.items():
                 out[lmc_train_job.output_key(name, i, k)] = pair_file(file, run, k)
         if 0 in pairs:
@@ -224,6 +246,12 @@ def fill(x, wildcards):
     if isinstance(x, tuple):
         return tuple(fill(y, wildcards) for y in x)
     return x.format(run=wildcards.run)
+
+
+def train_rule_name(pairs, snapshots):
+    """train_setting, train_setting_snapshots, train_setting_pairs0_1, ..."""
+    chunk = chunk_name(pairs).replace(".", "_").replace("-", "_")
+    return f"train_setting{'_snapshots' if snapshots else ''}{chunk}"
 
 
 def chunk_name(pairs):
@@ -302,8 +330,11 @@ def table_outputs(artefact):
 
 
 def figure_outputs(artefact):
-    """The paper's figure of a figure artefact, and every artefact's path figure."""
-    out = {f"paths_{ext}": figure_file(f"{artefact}_paths", ext) for ext in ("png", "pdf")}
+    """The paper's figure of a figure artefact, and the path figure of every artefact made
+    from final pairs."""
+    out = {}
+    if artefact in FINAL_PAIRS:
+        out.update({f"paths_{ext}": figure_file(f"{artefact}_paths", ext) for ext in ("png", "pdf")})
     if artefact in FIGURES:
         out.update({ext: figure_file(artefact, ext) for ext in ("png", "pdf")})
     return out

@@ -19,14 +19,17 @@ for _artefact in TRAINED:
         "html": report(
             _tables["html"], caption=_caption, category=_title, labels={**_labels, "file": "table"}
         ),
-        "paths_png": report(
+    }
+    _inputs = {"barriers": barriers_file(artefact=_artefact)}
+    if _artefact in FINAL_PAIRS:
+        _outputs["paths_png"] = report(
             _figures["paths_png"],
             caption="../docs/report/paths.rst",
             category=_title,
             labels={**_labels, "file": "error along the path"},
-        ),
-        "paths_pdf": _figures["paths_pdf"],
-    }
+        )
+        _outputs["paths_pdf"] = _figures["paths_pdf"]
+        _inputs["paths"] = barriers_file("_paths", _artefact)
     if _artefact in FIGURES:
         _outputs["png"] = report(
             _figures["png"], caption=_caption, category=_title, labels={**_labels, "file": "figure"}
@@ -37,8 +40,7 @@ for _artefact in TRAINED:
         name:
             f"render_{_artefact}"
         input:
-            barriers=barriers_file(artefact=_artefact),
-            paths=barriers_file("_paths", _artefact),
+            **_inputs,
         output:
             **_outputs,
         log:

@@ -7,21 +7,23 @@
 # `pairs_per_job` pairs; each chunk is a rule of its own because a rule's outputs are
 # fixed. Each pair's files land in results/runs/{run}/pair{k}/ either way, with the same
 # bytes on CPU.
-for pairs in PAIR_CHUNKS:
+# The runs of barrier_over_time also save snapshots: a rule of their own
+# (train_setting_snapshots), as their outputs differ.
+for pairs, snapshots in [(p, s) for p in PAIR_CHUNKS for s in (False, True)]:
 
     rule:
         name:
-            f"train_setting{chunk_name(pairs).replace('.', '_').replace('-', '_')}"
+            train_rule_name(pairs, snapshots)
         input:
             unpack(betons_of_run),
         output:
-            **train_outputs(pairs),
+            **train_outputs(pairs, snapshots=snapshots),
         log:
             run_file(f"train{chunk_name(pairs)}.log"),
         benchmark:
             run_file(f"train{chunk_name(pairs)}.bench.tsv")
         wildcard_constraints:
-            run=UNBUNDLED,
+            run=SNAPSHOTTED_RUNS if snapshots else PLAIN_RUNS,
         group:
             "setting"
         conda:
@@ -42,6 +44,7 @@ for pairs in PAIR_CHUNKS:
             data_path=config["data_path"],
             device=config["device"],
             checkpoint_every=config["checkpoint_every"],
+            snapshot_epochs=SNAPSHOT_EPOCHS if snapshots else [],
             code=code_of("train_job"),
         script:
             "../scripts/train.py"
@@ -83,6 +86,7 @@ for bundle in BUNDLES:
             data_path=config["data_path"],
             device=config["device"],
             checkpoint_every=config["checkpoint_every"],
+            snapshot_epochs=[],
             code=code_of("train_job"),
         script:
             "../scripts/train.py"

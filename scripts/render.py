@@ -2,5 +2,5 @@
 from lmc import logs, render
 
 logs.to_file(snakemake.log[0])
-render.render_artefact(snakemake.params.artefact, snakemake.input.barriers, snakemake.input.paths,
+render.render_artefact(snakemake.params.artefact, snakemake.input.barriers, snakemake.input.get("paths"),
                        dict(snakemake.output.items()))

@@ -15,4 +15,5 @@ train_job.train_job(
     threads=snakemake.threads,
     checkpoint_every=snakemake.params.checkpoint_every,
     code=snakemake.params.code,
+    snapshot_epochs=snakemake.params.snapshot_epochs,
 )

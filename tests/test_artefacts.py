@@ -59,7 +59,16 @@ def fabricate(config: dict, artefact: str, pairs: int = 2,
                 row[f"{split}_normalised_barrier"] = float("nan") if div else b / (0.5 * (acc_a + acc_b))
                 row[f"{split}_acc_a"], row[f"{split}_acc_b"] = acc_a, acc_b
             rows.append(row)
-    return pd.DataFrame(rows)
+    agg = pd.DataFrame(rows)
+    kind = artefacts.ARTEFACTS[artefact].kind          # the dynamics artefacts: one row per point too
+    if kind == "spawn":
+        spec = config["artefacts"][artefact]["spawn"]
+        agg = pd.concat([agg.assign(spawn_unit=spec["unit"], spawn_point=float(p), spawn_step=i)
+                         for i, p in enumerate(spec["points"])], ignore_index=True)
+    elif kind == "snapshots":
+        agg = pd.concat([agg.assign(epoch=int(t)) for t in config["artefacts"][artefact]["snapshot_epochs"]],
+                        ignore_index=True)
+    return agg
 
 
 def fabricate_paths(agg: pd.DataFrame) -> pd.DataFrame:
@@ -330,8 +339,13 @@ def test_full_config_dry_run(config):
     bundles = grid.bundles(config, list(config["artefacts"]))
     bundled = sum(len(b) for b in bundles)
     assert len(runs) < per_artefact and bundled <= len(runs)
-    assert int(stats.get("train_setting", 0)) == int(stats.get("interpolate", 0)) == len(runs) - bundled
+    # Table 2's runs take snapshots for barrier_over_time (train_setting_snapshots, never bundled)
+    per_setting = int(stats.get("train_setting", 0)) + int(stats["train_setting_snapshots"])
+    assert per_setting == int(stats.get("interpolate", 0)) == len(runs) - bundled
+    assert int(stats["train_setting_snapshots"]) == 5
     assert sum(int(v) for k, v in stats.items() if k.startswith("train_bundle_")) == len(bundles)
+    assert int(stats["spawn_trunk"]) == 5
+    assert int(stats["spawn_pairs"]) == int(stats["interpolate_spawned"]) == 5 * 7     # k > 0
     assert int(stats["total"]) <= 300
     assert int(stats["parameter_counts"]) == 1
     for a in ("table1", "table2", "table4", "figure1", "figure2", "figure3", "figure5"):
@@ -340,6 +354,7 @@ def test_full_config_dry_run(config):
     sgd = next(e["run_id"] for e in grid.artefact_settings(config, "table2")
                if e["coords"].get("label") == "SGD ↑Lr")
     assert sgd in {e["run_id"] for e in grid.artefact_settings(config, "figure1")}
+    # (its training also writes the snapshots of barrier_over_time)
     assert len(re.findall(rf"output: [^\n]*results/runs/{sgd}/setting.json", text)) == 1
     assert len(re.findall(rf"output: [^\n]*results/runs/{sgd}/pair0/init.pt", text)) == 1
 
@@ -353,3 +368,21 @@ def test_build_selects_artefacts(config):
     assert {s["epochs"] for s in runs.values()} == {20} and fashion["pairs"] == 3
     with pytest.raises(grid.GridError, match="build: figure9 not under artefacts"):
         grid.built_artefacts({**config, "build": ["table2", "figure9"]})
+
+
+# --- the training-dynamics artefacts (beyond the paper) ----------------------------------------
+
+@pytest.mark.parametrize("artefact, column, label", [("instability", "spawn_point", "k = 0.25"),
+                                                      ("barrier_over_time", "epoch", "t = 50")])
+def test_dynamics_tables_show_every_point(tmp_path, config, artefact, column, label):
+    agg = fabricate(config, artefact)
+    out = render_fabricated(tmp_path, artefact, agg, figures=True, paths=False)
+    rows = md_rows(out["md"].read_text())
+    # cell 3 is ADAM ↑Lr: test barrier 1.5 + 0.3 + 0.01 (mean over pairs), std 0.01; accuracy 84 ± 1.15
+    assert cell_of(rows, "ADAM ↑Lr: %B_test", label) == "1.81 ± 0.01"
+    assert cell_of(rows, "ADAM ↑Lr: %B_train", label) == "1.31 ± 0.01"
+    assert cell_of(rows, "ADAM ↑Lr: Acc_test", label) == "84.00 ± 1.15"
+    numbers = pd.read_csv(out["csv"])
+    points = sorted(set(numbers[column]))
+    assert points == sorted(set(agg[column])) and len(numbers) == 5 * len(points) * 3
+    assert out["png"].stat().st_size > 10000 and "paths_png" not in out

@@ -1,0 +1,176 @@
+"""The jobs of the training-dynamics artefacts (rules/dynamics.smk): the trunks of a
+setting, the A and B spawned from them at one point, and the linear paths of many pairs
+of weights in one process (spawned pairs, snapshot pairs). Here, not in the scripts, so
+tests can call them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from . import arrays, devices, interpolate, io, snapshots, spawn, train
+from .logs import log
+from .runs import setup
+
+
+def _per_pair(metrics: pd.DataFrame, members: Sequence[str]) -> list[pd.DataFrame]:
+    """Split the metrics of members (a0, b0, a1, b1, ...) into one frame per pair, its
+    members named a and b (as a pair's own metrics.csv)."""
+    index = {train._member_name(m): m for m in range(len(members))}
+    frames = []
+    for i in range(0, len(members), 2):
+        rows = metrics[metrics["member"].map(index).isin([i, i + 1])].copy()
+        rows["member"] = rows["member"].map(lambda name: "ab"[index[name] - i])
+        frames.append(rows.reset_index(drop=True))
+    return frames
+
+
+def trunk_job(
+    setting: Mapping[str, Any],
+    train_beton: str,
+    test_beton: str,
+    pairs: Sequence[int],
+    unit: str,
+    points: Mapping[str, float],
+    outputs: Mapping[str, Any],
+    state_path: str,
+    data_path: str = "resident",
+    device: str = "auto",
+    threads: int = 1,
+    checkpoint_every: int = 0,
+) -> dict[str, int]:
+    """Train the trunk of every pair in `pairs` and save the trunks' full state at every
+    spawn point (`points`: name -> point in `unit`) to outputs["states"][name]; write the
+    trunks' metrics and seeds. Returns name -> step."""
+    setup(threads)
+    with devices.claim_gpu(prefer=device) as dev:
+        tr = arrays.read_split(train_beton, dev)
+        te = arrays.read_split(test_beton, dev)
+        per_epoch = spawn.steps_per_epoch(setting, len(tr))
+        steps = {name: spawn.point_step(unit, p, per_epoch) for name, p in points.items()}
+        log.info("spawn points (step of %d per epoch): %s", per_epoch, steps)
+        states = outputs["states"]
+        snapshots.keep_checkpoint_if_complete(
+            state_path, [(s / per_epoch, states[n]) for n, s in steps.items()]
+        )
+
+        def save(step: int, state: dict[str, Any]) -> None:
+            for name in (n for n, s in steps.items() if s == step):
+                io.save_state({**state, "pairs": list(pairs)}, snapshots.staged(states[name]))
+
+        result = spawn.train_trunks(
+            setting,
+            pairs,
+            tr,
+            te,
+            dev,
+            sorted(set(steps.values())),
+            save,
+            data_path=data_path,
+            train_beton=train_beton,
+            state_path=state_path,
+            checkpoint_every=checkpoint_every,
+        )
+    missing = [n for n in steps if not os.path.exists(snapshots.staged(states[n]))]
+    if missing:
+        raise RuntimeError(f"every trunk diverged before the spawn point(s) {', '.join(missing)}")
+    snapshots.publish(states[n] for n in steps)
+    metrics = result.metrics.copy()
+    metrics["pair"] = metrics["member"].map({train._member_name(m): p for m, p in enumerate(pairs)})
+    io.write_csv(metrics.drop(columns="member"), outputs["metrics"])
+    io.write_json(
+        {
+            "steps": steps,
+            "steps_per_epoch": per_epoch,
+            "pairs": {str(p): spawn.spawn_seeds(setting, p) for p in pairs},
+        },
+        outputs["seeds"],
+    )
+    if os.path.exists(state_path):
+        os.unlink(state_path)
+    return steps
+
+
+def spawn_job(
+    setting: Mapping[str, Any],
+    train_beton: str,
+    test_beton: str,
+    trunk: str,
+    point: str,
+    pairs: Sequence[int],
+    outputs: Mapping[int, Mapping[str, str]],
+    state_path: str,
+    data_path: str = "resident",
+    device: str = "auto",
+    threads: int = 1,
+    checkpoint_every: int = 0,
+) -> None:
+    """A and B of every pair, spawned from the trunks' state in `trunk` (spawn point
+    `point`) and trained to the end; outputs[pair] names its a, b, metrics and seeds files."""
+    setup(threads)
+    state = io.load_state(trunk)
+    if list(state["pairs"]) != list(pairs):
+        raise RuntimeError(f"{trunk} holds the trunks of pairs {state['pairs']}, not {list(pairs)}")
+    log.info("spawning pairs %s at step %d (%s)", list(pairs), state["step"], point)
+    with devices.claim_gpu(prefer=device) as dev:
+        tr = arrays.read_split(train_beton, dev)
+        te = arrays.read_split(test_beton, dev)
+        result = spawn.train_spawned(
+            setting,
+            state,
+            pairs,
+            tr,
+            te,
+            dev,
+            data_path=data_path,
+            train_beton=train_beton,
+            state_path=state_path,
+            checkpoint_every=checkpoint_every,
+        )
+    members = [f"{m}{p}" for p in pairs for m in "ab"]
+    for i, (p, metrics) in enumerate(zip(pairs, _per_pair(result.metrics, members))):
+        files = outputs[p]
+        io.save_weights(result.members[2 * i], files["a"])
+        io.save_weights(result.members[2 * i + 1], files["b"])
+        io.write_csv(metrics, files["metrics"])
+        io.write_json(
+            {
+                **spawn.spawn_seeds(setting, p, int(state["step"])),
+                "spawn_point": point,
+                "diverged": {"a": result.diverged[2 * i], "b": result.diverged[2 * i + 1]},
+            },
+            files["seeds"],
+        )
+    if os.path.exists(state_path):
+        os.unlink(state_path)
+
+
+def paths_job(
+    setting: Mapping[str, Any],
+    betons: Mapping[str, str],
+    ends: Sequence[tuple[str, str]],
+    alphas: Sequence[float],
+    device: str = "auto",
+    threads: int = 1,
+    batch_size: int = 2048,
+) -> list[pd.DataFrame]:
+    """`lmc.interpolate.evaluate_path` of every (A, B) weight-file pair in `ends`, the
+    splits read once."""
+    setup(threads)
+    with devices.claim_gpu(prefer=device) as dev:
+        splits = {name: arrays.read_split(path, dev) for name, path in betons.items()}
+        return [
+            interpolate.evaluate_path(
+                io.load_weights(a), io.load_weights(b), setting, splits, alphas, dev, batch_size
+            )
+            for a, b in ends
+        ]
+
+
+def by_epoch(paths: Sequence[pd.DataFrame], epochs: Sequence[int]) -> pd.DataFrame:
+    """The paths of one pair's snapshots (A_t, B_t), one per epoch t, as one tidy table."""
+    frames = [p.assign(epoch=int(t)) for p, t in zip(paths, epochs)]
+    return pd.concat(frames).sort_values(["epoch", "split", "alpha"], kind="stable").reset_index(drop=True)

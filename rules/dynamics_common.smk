@@ -1,0 +1,80 @@
+# The training-dynamics artefacts' grid (spawn points, snapshot epochs, the runs they
+# apply to) and the input/param functions of rules/dynamics.smk.
+import re
+
+SPAWN_POINTS = lmc_dynamics.spawn_points(config, TRAINED)  # name -> point, k = 0 included
+SPAWNED = {n: p for n, p in SPAWN_POINTS.items() if p > 0}  # the points A and B are spawned at
+SPAWNED_NAMES = "|".join(re.escape(n) for n in SPAWNED)  # the {point} wildcard
+SPAWN_RUNS = sorted({e["run_id"] for e in ENTRIES.get(lmc_dynamics.SPAWN, [])})
+
+
+def spawn_file(name, point="{point}", run="{run}"):
+    return run_file(f"spawn/{point}/{name}", run)
+
+
+def spawn_pair_outputs(*names):
+    """{a0: .../pair0/a.pt, ...}: the files of every pair of one spawn job."""
+    return {f"{n.split('.')[0]}{k}": spawn_file(f"pair{k}/{n}") for k in PAIRS for n in names}
+
+
+def snapshot_outputs(pairs=None):
+    """{a_e5: results/runs/{run}/pair{k}/snapshots/a_e5.pt, ...} for every snapshot epoch
+    of one pair (the {k} wildcard), or {a0_e5: ...pair0/..., ...} of every pair in `pairs`."""
+    return {
+        f"{m}{'' if pairs is None else k}_e{t}": pair_file(
+            f"snapshots/{m}_e{t}.pt", k="{k}" if pairs is None else k
+        )
+        for k in pairs or [None]
+        for t in SNAPSHOT_EPOCHS
+        for m in "ab"
+    }
+
+
+def spawn_point_files(wildcards):
+    """Every pair's metrics, interpolation and seeds at every spawn point, in the order of
+    `spawn_cells` (k = 0: the pair's own files)."""
+    files = {"metrics": [], "interpolation": [], "seeds": []}
+    for entry in ENTRIES[lmc_dynamics.SPAWN]:
+        for name, point in SPAWN_POINTS.items():
+            for k in PAIRS:
+                run = entry["run_id"]
+                for key, f in (
+                    ("metrics", "metrics.csv"),
+                    ("interpolation", "interpolation.csv"),
+                    ("seeds", "seeds.json"),
+                ):
+                    files[key].append(
+                        pair_file(f, run, k) if point == 0 else spawn_file(f"pair{k}/{f}", name, run)
+                    )
+    return files
+
+
+def dynamics_cells(artefact, points=(None,)):
+    """Grid position, label, coordinates and setting of each input pair (and point)."""
+    cells = []
+    unit = config["artefacts"][artefact].get("spawn", {}).get("unit")
+    for i, entry in enumerate(ENTRIES[artefact]):
+        for point in points:
+            for k in PAIRS:
+                cells.append(
+                    {
+                        "cell": i,
+                        "label": entry["coords"].get("label", ""),
+                        "coords": entry["coords"],
+                        "run_id": entry["run_id"],
+                        "pair": k,
+                        "setting": entry["setting"],
+                        "unit": unit,
+                        "point": point,
+                    }
+                )
+    return cells
+
+
+def snapshot_files(wildcards):
+    files = {"metrics": [], "interpolation": []}
+    for entry in ENTRIES[lmc_dynamics.SNAPSHOTS]:
+        for k in PAIRS:
+            files["metrics"].append(pair_file("metrics.csv", entry["run_id"], k))
+            files["interpolation"].append(pair_file("snapshots/interpolation.csv", entry["run_id"], k))
+    return files
