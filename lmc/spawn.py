@@ -20,7 +20,7 @@ from typing import Any
 
 import torch
 
-from . import beton, grid, stacked, train
+from . import beton, grid, members, stacked, train
 from .dynamics_config import point_step, steps_per_epoch  # noqa: F401  (spawn points live there)
 
 
@@ -122,4 +122,4 @@ def initial_trunk_state(setting: Mapping[str, Any], pairs: Sequence[int]) -> dic
     optimiser): spawning from it is training the pair."""
     inits = [train.initial_state(setting, grid.pair_seeds(setting, p)["init_seed"]) for p in pairs]
     params = stacked.stack_states(inits, "cpu")
-    return train.full_state(params, train.make_optimizer(setting, list(params.values())), 0)
+    return train.full_state(params, members.make_optimizer([setting], [list(params.values())]), 0)
