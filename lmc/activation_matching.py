@@ -66,7 +66,8 @@ class _Moments:
 
 @torch.no_grad()
 def hidden_moments(setting: Mapping[str, Any], a: Mapping[str, torch.Tensor], b: Mapping[str, torch.Tensor],
-                   train: beton.Split, device: torch.device | str, batch_size: int = 2048) -> dict[str, _Moments]:
+                   train: beton.Split, device: torch.device | str,
+                   batch_size: int = 2048) -> dict[str, _Moments]:
     meta = data.info(setting["dataset"])
     models = []
     for state in (a, b):

@@ -96,7 +96,8 @@ def _lcn_spec(setting: Mapping[str, Any], positions: int) -> PermSpec:
         cls = s["classifier.weight"].reshape(-1, c, positions)
         v = {"classifier.bias": s["classifier.bias"]}
         for p in range(positions):
-            v[f"weight@{p}"], v[f"bias@{p}"], v[f"classifier@{p}"] = s["weight"][p], s["bias"][:, p], cls[:, :, p]
+            v[f"weight@{p}"], v[f"bias@{p}"] = s["weight"][p], s["bias"][:, p]
+            v[f"classifier@{p}"] = cls[:, :, p]
         return v
 
     def back(v, like):

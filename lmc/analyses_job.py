@@ -19,14 +19,16 @@ from .logs import log
 from .runs import setup
 
 
-def _each_pair(name: str, pairs: Sequence[Mapping[str, str]], betons: Mapping[str, str] | None, device: str,
-               threads: int, work: Callable[[Mapping[str, str], Mapping[str, beton.Split], Any], None]) -> None:
+def _each_pair(name: str, pairs: Sequence[Mapping[str, str]], betons: Mapping[str, str] | None,
+               device: str, threads: int,
+               work: Callable[[Mapping[str, str], Mapping[str, beton.Split], Any], None]) -> None:
     """Set up, read the splits once (when `betons` is given), then `work(pair files,
     splits, device)` for every pair; log start-up and compute time apart."""
     setup(threads)
     with devices.claim_gpu(prefer=device) as dev:
         splits = {s: beton.Split.from_beton(p, dev) for s, p in (betons or {}).items()}
-        log.info("start-up %.1f s (process start to the first pair)", time.time() - provenance.process_start())
+        log.info("start-up %.1f s (process start to the first pair)",
+                 time.time() - provenance.process_start())
         started = time.time()
         for files in pairs:
             work(files, splits, dev)
@@ -59,13 +61,13 @@ def align_job(setting: Mapping[str, Any], pairs: Sequence[Mapping[str, str]], me
                threads, work)
 
 
-def aligned_path_job(setting: Mapping[str, Any], pairs: Sequence[Mapping[str, str]], betons: Mapping[str, str],
-                     alphas: Sequence[float], device: str = "auto", threads: int = 1,
-                     batch_size: int = 2048) -> None:
+def aligned_path_job(setting: Mapping[str, Any], pairs: Sequence[Mapping[str, str]],
+                     betons: Mapping[str, str], alphas: Sequence[float], device: str = "auto",
+                     threads: int = 1, batch_size: int = 2048) -> None:
     """pairs: {a, aligned, path (csv out)} per pair."""
     def work(f, splits, dev):
-        path = interpolate.evaluate_path(io.load_weights(f["a"]), io.load_weights(f["aligned"]), setting, splits,
-                                         alphas, dev, batch_size)
+        a, aligned = io.load_weights(f["a"]), io.load_weights(f["aligned"])
+        path = interpolate.evaluate_path(a, aligned, setting, splits, alphas, dev, batch_size)
         io.write_csv(path, f["path"])
 
     _each_pair("aligned path", pairs, betons, device, threads, work)
@@ -75,8 +77,8 @@ def layerwise_job(setting: Mapping[str, Any], pairs: Sequence[Mapping[str, str]]
                   device: str = "auto", threads: int = 1, batch_size: int = 2048) -> None:
     """pairs: {a, b, layerwise (csv out)} per pair."""
     def work(f, splits, dev):
-        frame = layerwise.evaluate_layerwise(setting, io.load_weights(f["a"]), io.load_weights(f["b"]), splits,
-                                             dev, batch_size)
+        a, b = io.load_weights(f["a"]), io.load_weights(f["b"])
+        frame = layerwise.evaluate_layerwise(setting, a, b, splits, dev, batch_size)
         io.write_csv(frame, f["layerwise"])
 
     _each_pair("layerwise", pairs, betons, device, threads, work)

@@ -50,9 +50,9 @@ def members(a: Mapping[str, torch.Tensor], b: Mapping[str, torch.Tensor]
     return labels, states
 
 
-def evaluate_layerwise(setting: Mapping[str, Any], a: Mapping[str, torch.Tensor], b: Mapping[str, torch.Tensor],
-                       splits: Mapping[str, beton.Split], device: torch.device | str,
-                       batch_size: int = 2048) -> pd.DataFrame:
+def evaluate_layerwise(setting: Mapping[str, Any], a: Mapping[str, torch.Tensor],
+                       b: Mapping[str, torch.Tensor], splits: Mapping[str, beton.Split],
+                       device: torch.device | str, batch_size: int = 2048) -> pd.DataFrame:
     """Loss and error of every network of `members` on every split, tidy (COLUMNS)."""
     labels, states = members(a, b)
     frame = points.evaluate_members(setting, len(states), lambda i, j: stacked.stack_states(

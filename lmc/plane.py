@@ -51,9 +51,10 @@ def grid(anchors: Mapping[str, tuple[float, float]], shape: Sequence[int], margi
     return out[0], out[1]
 
 
-def evaluate_plane(setting: Mapping[str, Any], init: Mapping[str, torch.Tensor], a: Mapping[str, torch.Tensor],
-                   b: Mapping[str, torch.Tensor], splits: Mapping[str, beton.Split], device: torch.device | str,
-                   shape: Sequence[int], margin: float, batch_size: int = 2048
+def evaluate_plane(setting: Mapping[str, Any], init: Mapping[str, torch.Tensor],
+                   a: Mapping[str, torch.Tensor], b: Mapping[str, torch.Tensor],
+                   splits: Mapping[str, beton.Split], device: torch.device | str, shape: Sequence[int],
+                   margin: float, batch_size: int = 2048
                    ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Tidy frame (x, y, split, loss, error, accuracy; sorted by split, y, x) and the
     anchors (plane coordinates of init, a, b; the basis norms)."""
@@ -70,7 +71,8 @@ def evaluate_plane(setting: Mapping[str, Any], init: Mapping[str, torch.Tensor],
     frame = points.evaluate_members(setting, len(coords), build, splits, device, batch_size)
     frame.insert(0, "y", [coords[m][1] for m in frame["member"]])
     frame.insert(0, "x", [coords[m][0] for m in frame["member"]])
-    frame = frame.drop(columns="member").sort_values(["split", "y", "x"], kind="stable").reset_index(drop=True)
+    frame = frame.drop(columns="member").sort_values(["split", "y", "x"], kind="stable")
+    frame = frame.reset_index(drop=True)
     meta = {"anchors": {k: list(p) for k, p in anchors.items()}, "shape": [int(s) for s in shape],
             "margin": float(margin)}
     return frame, meta

@@ -33,8 +33,9 @@ def unflatten(flat: torch.Tensor, like: Mapping[str, torch.Tensor]) -> dict[str,
     return out
 
 
-def evaluate_members(setting: Mapping[str, Any], count: int, build: Callable[[int, int], dict[str, torch.Tensor]],
-                     splits: Mapping[str, beton.Split], device: torch.device | str, batch_size: int = 2048,
+def evaluate_members(setting: Mapping[str, Any], count: int,
+                     build: Callable[[int, int], dict[str, torch.Tensor]], splits: Mapping[str, beton.Split],
+                     device: torch.device | str, batch_size: int = 2048,
                      chunk_bytes: int = CHUNK_BYTES) -> pd.DataFrame:
     """Loss, error and accuracy of members 0..count-1 on every split. `build(i, j)` gives
     members i..j-1 stacked ([j-i, ...] per tensor, on `device`). Rows: member, split,

@@ -63,7 +63,8 @@ def test_plane_basis_is_orthonormal_and_the_grid_holds_the_anchors(digits_splits
     direct = stacked.stack_states([init, a], "cpu")
     from lmc.points import evaluate_members
 
-    ev = evaluate_members(SETTING, 2, lambda i, j: {k: t[i:j] for k, t in direct.items()}, digits_splits, "cpu")
+    ev = evaluate_members(SETTING, 2, lambda i, j: {k: t[i:j] for k, t in direct.items()}, digits_splits,
+                          "cpu")
     xs = sorted(set(frame["x"]))
     assert xs[0] <= 0 <= xs[-1] and min(xb, 0) == pytest.approx(xs[0])
     for split in ("train", "test"):
