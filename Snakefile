@@ -28,6 +28,7 @@ include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/train.smk"
 include: "rules/evaluate.smk"
+include: "rules/analyses.smk"
 include: "rules/report.smk"
 
 

@@ -153,12 +153,11 @@ def _vit_spec(setting: Mapping[str, Any]) -> PermSpec:
 
 
 def perm_spec(setting: Mapping[str, Any]) -> PermSpec:
-    """The permutation spec of a setting's model (every model of lmc.models has one)."""
+    """The permutation spec of a setting's model (every model of lmc.models has one; a
+    1-layer network has no groups, so its aligned B is B)."""
     model = setting["model"]
     if model in ("linear", "mlp"):
-        if setting["depth"] < 2:
-            raise AlignError("a 1-layer network (logistic regression) has no hidden units to permute")
-        return _mlp_spec(setting)
+        return _mlp_spec(setting)       # depth 1 (logistic regression): no hidden units, no groups
     if model in ("cnn", "lcn"):
         _, h, w = data.info(setting["dataset"]).shape
         k = setting["kernel"]

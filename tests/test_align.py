@@ -91,11 +91,13 @@ def test_activation_matching_recovers_a_planted_permutation(kind):
         torch.testing.assert_close(aligned[k], a[k], rtol=0, atol=0)
 
 
-def test_activation_matching_refuses_the_vit_and_logistic_regression_has_nothing_to_permute():
+def test_activation_matching_refuses_the_vit_and_logistic_regression_has_no_units():
     with pytest.raises(align.AlignError, match="activation matching is not implemented for model 'vit'"):
         setting = {**BASE, "model": "vit"}
         s = initial_state(setting, 0)
         activation_matching(setting, s, s, beton.Split(torch.zeros(2, 1, 28, 28, dtype=torch.uint8),
                                                        torch.zeros(2, dtype=torch.long)), "cpu")
-    with pytest.raises(align.AlignError, match="no hidden units"):
-        align.perm_spec({**BASE, "model": "linear", "depth": 1})
+    logistic = {**BASE, "model": "linear", "depth": 1}
+    assert align.perm_spec(logistic).sizes == {}
+    s = initial_state(logistic, 0)
+    assert align.weight_matching(logistic, s, s, seed=0) == ({}, 1)
