@@ -27,6 +27,7 @@ class PairFiles:
     metrics_csv: str | os.PathLike
     interpolation_csv: str | os.PathLike
     aligned_csv: str | os.PathLike = ""    # the aligned path (lmc.align), where the artefact aligns
+    align_method: str = ""                 # how B was aligned (weight, activation)
 
 
 def pair_row(f: PairFiles) -> dict[str, Any]:
@@ -45,6 +46,7 @@ def pair_row(f: PairFiles) -> dict[str, Any]:
     row.update(barrier.pair_summary(path, diverged))
     if f.aligned_csv:
         aligned = barrier.pair_summary(io.read_csv(f.aligned_csv, PATH_COLUMNS), diverged)
+        row["align_method"] = f.align_method
         row.update({f"aligned_{k}": v for k, v in aligned.items() if "barrier" in k})
     return row
 

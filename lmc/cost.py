@@ -74,10 +74,46 @@ def setting_cost(setting: Mapping[str, Any], pairs: int, points: int) -> dict[st
             "steps": pairs * steps, "gpu_seconds": seconds}
 
 
+def layer_count(setting: Mapping[str, Any]) -> int:
+    """Layers of the layer-wise analysis (lmc.layerwise.layer_groups), from a model built on
+    the meta device (no memory, no random draws)."""
+    import torch
+
+    from .layerwise import layer_groups
+    from .models import build_model
+
+    meta = datasets.info(setting["dataset"])
+    with torch.device("meta"):
+        model = build_model(setting, meta.shape, meta.classes)
+    return len(layer_groups(model.state_dict()))
+
+
+def analysis_cost(setting: Mapping[str, Any], analysis: str, pairs: int, config: Mapping[str, Any]) -> float:
+    """Evaluation FLOPs of one analysis (rules/analyses.smk) over `pairs` pairs: every
+    network it evaluates, forward on both whole splits. Weight matching itself (a few
+    linear assignment problems on the CPU) is negligible beside that."""
+    meta = datasets.info(setting["dataset"])
+    per_network = forward_flops(setting) * (meta.n_train + meta.n_test)
+    if analysis == "align":
+        networks = len(config["alphas"])                       # the aligned path
+        if config["analysis"]["align"]["method"] == "activation":
+            networks += 2 * meta.n_train / (meta.n_train + meta.n_test)   # A and B on the train set
+    elif analysis == "layerwise":
+        networks = 2 + 4 * layer_count(setting)       # A, B; per layer single / cumulative, in A and B
+    elif analysis == "plane":
+        nx, ny = config["analysis"]["plane"]["grid"]
+        networks = nx * ny
+    else:
+        raise ValueError(f"unknown analysis {analysis!r}")
+    return pairs * networks * per_network
+
+
 def cost_table(config: Mapping[str, Any]) -> pd.DataFrame:
     """One row per artefact: new settings (not already counted under an earlier artefact),
-    pairs, PFLOPs and GPU hours; and a total row."""
+    pairs, PFLOPs (training, the path, the analyses) and GPU hours; and a total row. An
+    analysis of a setting shared by several artefacts is counted once, like its training."""
     seen: set[str] = set()
+    analysed: set[tuple[str, str]] = set()
     rows = []
     points = len(config["alphas"])
     for artefact in artefacts.trained(grid.built_artefacts(config)):
@@ -85,11 +121,18 @@ def cost_table(config: Mapping[str, Any]) -> pd.DataFrame:
         new = [e for e in {e["run_id"]: e for e in entries}.values() if e["run_id"] not in seen]
         seen.update(e["run_id"] for e in new)
         costs = [setting_cost(e["setting"], config["pairs"], points) for e in new]
+        extra = 0.0
+        for e in entries:
+            for analysis in e.get("analyses", []):
+                if (e["run_id"], analysis) not in analysed:
+                    analysed.add((e["run_id"], analysis))
+                    extra += analysis_cost(e["setting"], analysis, config["pairs"], config)
         rows.append({"artefact": artefact, "settings": len(entries), "new_settings": len(new),
                      "pairs": len(new) * config["pairs"],
                      "train_pflop": sum(c["train_flops"] for c in costs) / 1e15,
                      "eval_pflop": sum(c["eval_flops"] for c in costs) / 1e15,
-                     "gpu_hours": sum(c["gpu_seconds"] for c in costs) / 3600})
+                     "analyses_pflop": extra / 1e15,
+                     "gpu_hours": (sum(c["gpu_seconds"] for c in costs) + extra / ASSUMED_FLOPS) / 3600})
     table = pd.DataFrame(rows)
     total = {"artefact": "total", **{c: table[c].sum() for c in table.columns if c != "artefact"}}
     return pd.concat([table, pd.DataFrame([total])], ignore_index=True)

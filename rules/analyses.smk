@@ -39,6 +39,13 @@ def aligned_path_of(run_id, k):
     return aligned_file("interpolation.csv", run_id, k, ALIGN_METHOD)
 
 
+def aligned_cell(entry, k):
+    """What aggregation needs of a pair's alignment (nothing where its setting does not align)."""
+    if "align" not in entry["analyses"]:
+        return {}
+    return {"aligned_csv": aligned_path_of(entry["run_id"], k), "align_method": ALIGN_METHOD}
+
+
 def analysis_cells(artefact, analysis, files):
     """Grid position, label, run id, pair and the per-pair files (`files`: key -> file name)
     of each pair of the artefact's settings that run `analysis`, in input order."""

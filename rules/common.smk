@@ -190,9 +190,8 @@ def artefact_cells(wildcards):
                     "coords": entry["coords"],
                     "run_id": entry["run_id"],
                     "pair": k,
-                    "aligned_csv": (
-                        aligned_path_of(entry["run_id"], k) if "align" in entry["analyses"] else ""
-                    ),
+                    # rules/analyses.smk
+                    **aligned_cell(entry, k),
                 }
             )
     return cells

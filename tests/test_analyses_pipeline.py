@@ -85,6 +85,7 @@ def test_tables_and_path_figures_show_aligned_beside_naive(analysed):
     sgd = agg[agg["cell"] == 0]["aligned_test_error_barrier"] * 100
     aligned_row = next(line for line in md.splitlines() if line.startswith("| %B_test (aligned)"))
     assert f"{sgd.mean():.2f} ± {sgd.std(ddof=1):.2f}" in aligned_row
+    assert set(agg["align_method"]) == {"weight"}
     numbers = pd.read_csv(wf.path / "results/tables/table2.csv")
     assert set(numbers["path"]) == {"naive", "aligned"}
     paths = pd.read_csv(wf.path / "results/barriers/table2_paths.csv")
