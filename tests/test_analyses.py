@@ -82,3 +82,39 @@ def test_plane_refuses_collinear_points():
     double = {k: 2 * a[k] - init[k] for k in a}
     with pytest.raises(plane.PlaneError, match="parallel"):
         plane.basis(init, a, double)
+
+
+def test_shared_init_false_is_a_new_setting_and_existing_ids_stay():
+    from lmc import grid, train
+
+    setting = {"dataset": "mnist", "model": "mlp", "init": "torch_default", "init_scale": 1.0,
+               "optimizer": "sgd", "lr": 0.1, "batch_size": 64, "epochs": 1, "warmup_fraction": 0.0,
+               "schedule": "constant", "weight_decay": 0.0, "augment": "none", "seed": 0, "depth": 2,
+               "width": 8, "slope": 0.0, "momentum": 0.9}
+    shared = grid.canonical(setting)
+    assert "shared_init" not in shared and grid.canonical({**setting, "shared_init": True}) == shared
+    assert grid.run_id({**setting, "shared_init": True}) == grid.run_id(setting)
+    independent = {**setting, "shared_init": False}
+    assert grid.run_id(independent) != grid.run_id(setting)
+    seeds, own = grid.pair_seeds(setting, 0), grid.pair_seeds(independent, 0)
+    assert "init_seed_b" not in seeds and own["init_seed_b"] != own["init_seed"]
+    a, b = train.pair_inits(grid.canonical(setting), seeds)
+    assert a is b
+    a, b = train.pair_inits(grid.canonical(independent), own)
+    expected = train.initial_state(independent, own["init_seed"])
+    assert torch.equal(a["layers.0.weight"], expected["layers.0.weight"])
+    assert not torch.equal(a["layers.0.weight"], b["layers.0.weight"])
+
+
+def test_cost_counts_each_analysis_network():
+    from lmc import cost, datasets
+
+    config = {"alphas": [0.0, 0.5, 1.0],
+              "analysis": {"align": {"method": "weight"}, "plane": {"grid": [4, 3]}}}
+    s = {"dataset": "mnist", "model": "mlp", "depth": 3, "width": 16}
+    n = datasets.info("mnist").n_train + datasets.info("mnist").n_test
+    fwd = cost.forward_flops(s)
+    assert cost.layer_count({**SETTING, **s}) == 3
+    assert cost.analysis_cost({**SETTING, **s}, "plane", 2, config) == 2 * 12 * fwd * n
+    assert cost.analysis_cost({**SETTING, **s}, "layerwise", 1, config) == (2 + 4 * 3) * fwd * n
+    assert cost.analysis_cost({**SETTING, **s}, "align", 1, config) == 3 * fwd * n
