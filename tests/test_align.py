@@ -25,18 +25,18 @@ def _logits(setting, state, x):
         return m(x)
 
 
-def _random_perms(spec, seed):
-    rng = np.random.default_rng(seed)
-    return {g: rng.permutation(n) for g, n in spec.sizes.items()}
+def _planted(kind, init_seed, perm_seed):
+    """(setting, A, B = A with its units shuffled by a random permutation)."""
+    setting = {**BASE, **MODELS[kind]}
+    a = initial_state(setting, init_seed)
+    rng = np.random.default_rng(perm_seed)
+    planted = {g: rng.permutation(n) for g, n in align.perm_spec(setting).sizes.items()}
+    return setting, a, align.permute(setting, a, planted)
 
 
 @pytest.mark.parametrize("kind", list(MODELS))
 def test_permuted_network_computes_the_same_logits(kind):
-    setting = {**BASE, **MODELS[kind]}
-    state = initial_state(setting, 3)
-    spec = align.perm_spec(setting)
-    perms = _random_perms(spec, 1)
-    moved = align.permute(setting, state, perms)
+    setting, state, moved = _planted(kind, 3, 1)
     assert set(moved) == set(state) and all(moved[k].shape == state[k].shape for k in state)
     changed = [k for k in state if not torch.equal(moved[k], state[k])]
     assert changed, "a random permutation must move some weights"
@@ -46,11 +46,7 @@ def test_permuted_network_computes_the_same_logits(kind):
 
 @pytest.mark.parametrize("kind", list(MODELS))
 def test_weight_matching_recovers_a_planted_permutation(kind):
-    setting = {**BASE, **MODELS[kind]}
-    a = initial_state(setting, 5)
-    spec = align.perm_spec(setting)
-    planted = _random_perms(spec, 2)
-    b = align.permute(setting, a, planted)           # B = A with its units shuffled
+    setting, a, b = _planted(kind, 5, 2)
     perms, sweeps = align.weight_matching(setting, a, b, seed=0)
     aligned = align.permute(setting, b, perms)
     for k in a:
@@ -77,11 +73,7 @@ def test_weight_matching_is_deterministic_and_improves_the_match():
 
 @pytest.mark.parametrize("kind", ["mlp", "cnn", "lcn"])
 def test_activation_matching_recovers_a_planted_permutation(kind):
-    setting = {**BASE, **MODELS[kind]}
-    a = initial_state(setting, 5)
-    spec = align.perm_spec(setting)
-    planted = _random_perms(spec, 4)
-    b = align.permute(setting, a, planted)
+    setting, a, b = _planted(kind, 5, 4)
     g = torch.Generator().manual_seed(0)
     train = beton.Split(torch.randint(0, 256, (600, 1, 28, 28), generator=g, dtype=torch.uint8),
                         torch.zeros(600, dtype=torch.long))

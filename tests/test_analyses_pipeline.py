@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-import yaml
-from conftest import copy_workflow, jobs_per_rule, tiny_config
+from conftest import assert_config_error, copy_workflow, jobs_per_rule, tiny_config
 
 from lmc import align, barrier, io, train
 
@@ -178,12 +177,4 @@ BAD = {
 @pytest.mark.parametrize("case", list(BAD))
 def test_bad_analysis_config_stops_with_one_line_and_loses_nothing(analysed, case):
     wf, _ = analysed
-    override, expected = BAD[case]
-    (wf.path / "bad.yaml").write_text(yaml.safe_dump(override, allow_unicode=True))
-    before = {p: p.stat().st_mtime_ns for p in (wf.path / "results").rglob("*") if p.is_file()}
-    proc = wf.snakemake("--cores", "1", "all", "--configfile", "bad.yaml", check=False)
-    assert proc.returncode != 0
-    lines = [line for line in proc.stderr.splitlines() if line.startswith("config error")]
-    assert len(lines) == 1 and expected in lines[0], proc.stderr[-2000:]
-    after = {p: p.stat().st_mtime_ns for p in (wf.path / "results").rglob("*") if p.is_file()}
-    assert after == before
+    assert_config_error(wf, *BAD[case])
