@@ -2,8 +2,8 @@
 setting and analysis, every pair of the setting in turn (the splits are decoded once):
 
 - `align_job`: B permuted to match A (weight or activation matching); per pair the
-  permutation (JSON, with the method and seed) and the aligned B;
-- `aligned_path_job`: the linear path from A to the aligned B (same α grid);
+  permutation (JSON, with the method and seed), the aligned B and the linear path from A
+  to it (same α grid);
 - `layerwise_job`: the layer-wise networks (lmc.layerwise) on train and test;
 - `plane_job`: the plane through Θ₀, A and B (lmc.plane).
 
@@ -37,9 +37,9 @@ def _each_pair(name: str, pairs: Sequence[Mapping[str, str]], betons: Mapping[st
 
 
 def align_job(setting: Mapping[str, Any], pairs: Sequence[Mapping[str, str]], method: str, seed: int,
-              max_sweeps: int, betons: Mapping[str, str], device: str = "auto", threads: int = 1,
-              batch_size: int = 2048) -> None:
-    """pairs: {a, b, permutation (json out), aligned (pt out)} per pair."""
+              max_sweeps: int, alphas: Sequence[float], betons: Mapping[str, str], device: str = "auto",
+              threads: int = 1, batch_size: int = 2048) -> None:
+    """pairs: {a, b, permutation (json out), aligned (pt out), path (csv out)} per pair."""
     def work(f, splits, dev):
         a, b = io.load_weights(f["a"]), io.load_weights(f["b"])
         record: dict[str, Any] = {"method": method}
@@ -54,23 +54,13 @@ def align_job(setting: Mapping[str, Any], pairs: Sequence[Mapping[str, str]], me
         else:
             raise ValueError(f"unknown alignment method {method!r}")
         record["permutation"] = align.perms_json(perms)
+        aligned = align.permute(setting, b, perms)
         io.write_json(record, f["permutation"])
-        io.save_weights(align.permute(setting, b, perms), f["aligned"])
-
-    _each_pair("align", pairs, {"train": betons["train"]} if method == "activation" else None, device,
-               threads, work)
-
-
-def aligned_path_job(setting: Mapping[str, Any], pairs: Sequence[Mapping[str, str]],
-                     betons: Mapping[str, str], alphas: Sequence[float], device: str = "auto",
-                     threads: int = 1, batch_size: int = 2048) -> None:
-    """pairs: {a, aligned, path (csv out)} per pair."""
-    def work(f, splits, dev):
-        a, aligned = io.load_weights(f["a"]), io.load_weights(f["aligned"])
+        io.save_weights(aligned, f["aligned"])
         path = interpolate.evaluate_path(a, aligned, setting, splits, alphas, dev, batch_size)
         io.write_csv(path, f["path"])
 
-    _each_pair("aligned path", pairs, betons, device, threads, work)
+    _each_pair("align", pairs, betons, device, threads, work)
 
 
 def layerwise_job(setting: Mapping[str, Any], pairs: Sequence[Mapping[str, str]], betons: Mapping[str, str],

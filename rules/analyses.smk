@@ -1,7 +1,8 @@
 # Beyond the paper: analyses of the trained pairs, computed from the cached init.pt, a.pt and
 # b.pt (no retraining), each stage its own cached file. One job per setting and analysis,
 # every pair of the setting in that one process (per-pair outputs), like interpolation.
-#   align      B permuted to match A (permutation + aligned B), then the aligned path
+#   align      B permuted to match A (permutation, aligned B) and the aligned path, in one
+#              job (three cached files per pair; a separate path job would be mostly start-up)
 #   layerwise  each layer of A (of B) replaced by the average of A's and B's
 #   plane      train/test error and loss on the plane through init, A and B
 # Switched on per artefact by `analyses:` (lmc.grid); parameters under `analysis:`.
@@ -15,6 +16,7 @@ rule align_pairs:
     output:
         permutation=[aligned_file("permutation.json", k=k) for k in PAIRS],
         aligned=[aligned_file("b.pt", k=k) for k in PAIRS],
+        path=[aligned_file("interpolation.csv", k=k) for k in PAIRS],
     log:
         run_file("align_{method}.log"),
     benchmark:
@@ -31,40 +33,12 @@ rule align_pairs:
         setting=setting_of,
         seed=config["analysis"]["align"]["seed"],
         max_sweeps=config["analysis"]["align"]["max_sweeps"],
-        device=config["device"],
-        batch_size=config["eval_batch_size"],
-        code=code_of("analyses_job"),
-    script:
-        "../scripts/align.py"
-
-
-rule interpolate_aligned:
-    input:
-        unpack(betons_of_run),
-        a=pairs_of("a.pt"),
-        aligned=[aligned_file("b.pt", k=k) for k in PAIRS],
-    output:
-        [aligned_file("interpolation.csv", k=k) for k in PAIRS],
-    log:
-        run_file("interpolate_align_{method}.log"),
-    benchmark:
-        run_file("interpolate_align_{method}.bench.tsv")
-    conda:
-        "../envs/lmc.yaml"
-    threads: config["threads"]
-    resources:
-        gpu=1,
-        cpus_per_task=config["threads"],
-        mem_mb=eval_mem_mb,
-        runtime=eval_runtime,
-    params:
-        setting=setting_of,
         alphas=config["alphas"],
         device=config["device"],
         batch_size=config["eval_batch_size"],
         code=code_of("analyses_job"),
     script:
-        "../scripts/interpolate_aligned.py"
+        "../scripts/align.py"
 
 
 rule layerwise_barriers:

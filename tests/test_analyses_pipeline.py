@@ -33,7 +33,7 @@ def analysed(finished_workflow, digits_folder, tmp_path_factory):
     wf = copy_workflow(base, tmp_path_factory.mktemp("analysed") / "wf")
     wf.write_config(_config(digits_folder))
     jobs = jobs_per_rule(wf.snakemake("-n", "all").stdout)
-    wf.snakemake("--cores", "2", "all")
+    wf.snakemake("--cores", "2", "all", timeout=1800)     # ~20 jobs, most of them start-up
     return wf, jobs
 
 
@@ -45,7 +45,7 @@ def test_switching_analyses_on_retrains_nothing(analysed):
     _, jobs = analysed
     # only figure2's new (independent-init) setting trains; table2's runs are reused
     assert jobs["train_pair"] == 2 and jobs["interpolate"] == 2, jobs
-    assert jobs["align_pairs"] == 3 and jobs["interpolate_aligned"] == 3 and jobs["layerwise_barriers"] == 3
+    assert jobs["align_pairs"] == 3 and jobs["layerwise_barriers"] == 3
     assert jobs["plane_grid"] == 2, jobs                  # one job per setting, both pairs in it
 
 
@@ -155,7 +155,8 @@ def test_rerun_gives_identical_bytes_and_targets_are_done(analysed):
                    if p.is_file() and (p.parent.name.startswith("align_") or p.name in ours))
     assert len(files) == 2 * 3 * 3 + 3 * 2 + 2 * 2 * 2
     before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
-    wf.snakemake("--cores", "2", "all", "--forcerun", "align_pairs", "layerwise_barriers", "plane_grid")
+    wf.snakemake("--cores", "2", "all", "--forcerun", "align_pairs", "layerwise_barriers", "plane_grid",
+                 timeout=1800)
     assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in files} == before
 
 
