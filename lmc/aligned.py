@@ -8,11 +8,11 @@ import pandas as pd
 
 from .layout import Table
 
-ALIGNED_NOTE = ("Rows marked (aligned): the same barrier after permuting B's hidden units to match A's "
-                "(lmc.align; the method is the align_method column of results/barriers/); '=' : an endpoint "
-                "accuracy, unchanged by alignment (a permuted network computes the same function); a 1-layer "
-                "network has no units to permute, so its aligned barrier is the naive one; n/a: a setting "
-                "that is not aligned.")
+ALIGNED_NOTE = ("Rows marked (aligned): the same barrier after permuting B's hidden units to match "
+                "A's (lmc.align; the method is the align_method column of results/barriers/). Endpoint "
+                "accuracies do not change (a permuted network computes the same function); a 1-layer "
+                "network has no units to permute, so its aligned barrier is the naive one; n/a: a "
+                "setting that is not aligned.")
 
 
 def with_aligned(builder: Callable[[pd.DataFrame], Table], agg: pd.DataFrame) -> Table:
@@ -27,14 +27,12 @@ def with_aligned(builder: Callable[[pd.DataFrame], Table], agg: pd.DataFrame) ->
         twin[c[len("aligned_"):]] = agg[c]
     aligned = builder(twin)
     metrics = aligned.numbers.groupby("row")["metric"].agg(set)
-    accuracy = set(aligned.numbers[aligned.numbers["metric"] == "test_accuracy"]["column"])
     rows = []
     for r, t in zip(naive.rows, aligned.rows):
         rows.append(r)
         if metrics.get(t[0], set()) <= {"test_accuracy"}:
             continue                             # accuracies: the same function, nothing to add
-        rows.append([f"{t[0]} (aligned)"] + ["=" if col in accuracy and y == x else y
-                                             for col, x, y in zip(naive.header[1:], r[1:], t[1:])])
+        rows.append([f"{t[0]} (aligned)"] + t[1:])
     kept = aligned.numbers
     numbers = kept[(kept["metric"] != "test_accuracy") & kept["mean"].notna()]
     frame = pd.concat([naive.numbers.assign(path="naive"), numbers.assign(path="aligned")], ignore_index=True)

@@ -118,3 +118,38 @@ def test_cost_counts_each_analysis_network():
     assert cost.analysis_cost({**SETTING, **s}, "plane", 2, config) == 2 * 12 * fwd * n
     assert cost.analysis_cost({**SETTING, **s}, "layerwise", 1, config) == (2 + 4 * 3) * fwd * n
     assert cost.analysis_cost({**SETTING, **s}, "align", 1, config) == 3 * fwd * n
+
+
+def _agg(aligned_shift):
+    """An aggregated barriers table of two settings x two pairs (lmc.aggregate's columns)."""
+    import pandas as pd
+
+    rows = []
+    for cell, (label, opt) in enumerate((("SGD ↑Lr", "sgd"), ("ADAM ↑Lr", "adam"))):
+        for pair in (0, 1):
+            r = {"cell": cell, "pair": pair, "label": label, "run_id": f"r{cell}", "diverged": False,
+                 "dataset": "mnist", "dataset_title": "MNIST", "model": "mlp", "depth": 2, "width": 8,
+                 "optimizer": opt, "lr": 0.1, "epochs": 2, "init": "torch_default", "init_scale": 1.0,
+                 "warmup_fraction": 0.0, "batch_size": 64, "test_acc_a": 0.9, "test_acc_b": 0.92}
+            for split in ("train", "test"):
+                r[f"{split}_error_barrier"] = 0.1 + 0.02 * pair + 0.1 * cell
+                r[f"aligned_{split}_error_barrier"] = r[f"{split}_error_barrier"] - aligned_shift
+            rows.append(r)
+    return pd.DataFrame(rows)
+
+
+def test_tables_gain_aligned_rows_with_their_numbers():
+    from lmc import aligned, tables
+
+    t = aligned.with_aligned(tables.table2, _agg(0.05))
+    labels = [r[0] for r in t.rows]
+    assert labels == ["%B_train", "%B_train (aligned)", "%B_test", "%B_test (aligned)", "Acc_test (%)"]
+    assert t.rows[3][1:] == ["6.00 ± 1.41", "16.00 ± 1.41"]
+    assert t.rows[2][1:] == ["11.00 ± 1.41", "21.00 ± 1.41"]
+    assert set(t.numbers["path"]) == {"naive", "aligned"}
+    al = t.numbers[t.numbers["path"] == "aligned"]
+    assert set(al["metric"]) == {"error_barrier"} and al["mean"].round(6).tolist() == [6, 16, 6, 16]
+    t1 = aligned.with_aligned(tables.figure2, _agg(0.0))       # a row per setting: its twin under it
+    assert [r[0] for r in t1.rows] == ["MLP", "MLP (aligned)"] and t1.rows[1][1:] == t1.rows[0][1:]
+    naive_only = _agg(0.0).drop(columns=[c for c in _agg(0).columns if c.startswith("aligned_")])
+    assert [r[0] for r in aligned.with_aligned(tables.table2, naive_only).rows][:2] == ["%B_train", "%B_test"]
