@@ -25,11 +25,13 @@ for problem in lmc_config.check_offline_sources(config) + lmc_config.check_alpha
 
 
 include: "rules/common.smk"
+include: "rules/analyses_common.smk"
 include: "rules/data.smk"
 include: "rules/train.smk"
 include: "rules/evaluate.smk"
 include: "rules/dynamics_common.smk"
 include: "rules/dynamics.smk"
+include: "rules/analyses.smk"
 include: "rules/report.smk"
 
 

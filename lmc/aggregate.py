@@ -26,6 +26,8 @@ class PairFiles:
     setting_json: str | os.PathLike
     metrics_csv: str | os.PathLike
     interpolation_csv: str | os.PathLike
+    aligned_csv: str | os.PathLike = ""    # the aligned path (lmc.align), where the artefact aligns
+    align_method: str = ""                 # how B was aligned (weight, activation)
 
 
 def pair_row(f: PairFiles, setting: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -43,6 +45,10 @@ def pair_row(f: PairFiles, setting: dict[str, Any] | None = None) -> dict[str, A
     row["final_train_loss_a"] = float(last.loc["a", "train_loss"])
     row["final_train_loss_b"] = float(last.loc["b", "train_loss"])
     row.update(barrier.pair_summary(path, diverged))
+    if f.aligned_csv:
+        aligned = barrier.pair_summary(io.read_csv(f.aligned_csv, PATH_COLUMNS), diverged)
+        row["align_method"] = f.align_method
+        row.update({f"aligned_{k}": v for k, v in aligned.items() if "barrier" in k})
     return row
 
 
@@ -56,14 +62,23 @@ def aggregate(files: Sequence[PairFiles]) -> pd.DataFrame:
 
 
 def paths(files: Sequence[PairFiles]) -> pd.DataFrame:
-    """All interpolation curves of an artefact in one tidy table (for path figures)."""
+    """All interpolation curves of an artefact in one tidy table (for path figures); the
+    `path` column says naive (A to B) or aligned (A to the permuted B)."""
     frames = []
     for f in files:
-        p = io.read_csv(f.interpolation_csv, PATH_COLUMNS)
-        p.insert(0, "pair", f.pair)
-        p.insert(0, "run_id", f.run_id)
-        p.insert(0, "label", f.label)
-        p.insert(0, "cell", f.cell)
-        frames.append(p)
-    return (pd.concat(frames).sort_values(["cell", "pair", "split", "alpha"], kind="stable")
-            .reset_index(drop=True))
+        for kind, csv in (("naive", f.interpolation_csv), ("aligned", f.aligned_csv)):
+            if not csv:
+                continue
+            p = io.read_csv(csv, PATH_COLUMNS)
+            p.insert(0, "path", kind)
+            p.insert(0, "pair", f.pair)
+            p.insert(0, "run_id", f.run_id)
+            p.insert(0, "label", f.label)
+            p.insert(0, "cell", f.cell)
+            frames.append(p)
+    return (pd.concat(frames).sort_values(["cell", "pair", "path", "split", "alpha"], kind="stable",
+                                          key=_naive_first).reset_index(drop=True))
+
+
+def _naive_first(column: pd.Series) -> pd.Series:
+    return column.map({"naive": 0, "aligned": 1}) if column.name == "path" else column

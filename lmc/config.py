@@ -77,3 +77,27 @@ def check_settings(entries: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[s
                                 "use a smaller batch_size")
                 break
     return problems
+
+
+def check_analyses(entries: Mapping[str, Sequence[Mapping[str, Any]]],
+                   config: Mapping[str, Any]) -> list[str]:
+    """Analyses a setting's model or initialisation cannot support, found before any job
+    runs; one line each, naming the key (the schema already rejects unknown names and a
+    plane grid below 3 x 3)."""
+    problems = []
+    method = config["analysis"]["align"]["method"]
+    for artefact, settings in entries.items():
+        for entry in settings:
+            s, analyses = entry["setting"], entry.get("analyses", [])
+            if "align" in analyses and method == "activation" and s["model"] == "vit":
+                problems.append(f"config error at analysis.align.method: activation matching is not "
+                                f"supported for the ViT-like model (artefacts.{artefact} aligns one); use "
+                                f"method: weight (heads and widths are permuted) or drop align from "
+                                f"artefacts.{artefact}.analyses")
+                break
+            if "plane" in analyses and not s.get("shared_init", True):
+                problems.append(f"config error at artefacts.{artefact}.analyses: plane needs the shared "
+                                "initialisation Θ0 of a pair, and a setting there has shared_init: false; "
+                                "drop plane from that artefact's analyses or use shared_init: true")
+                break
+    return problems

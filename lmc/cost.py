@@ -119,12 +119,49 @@ def dynamics_cost(config: Mapping[str, Any], artefact: str, setting: Mapping[str
             "gpu_seconds": (train + evaluate) / ASSUMED_FLOPS + steps * STEP_OVERHEAD_S + jobs * STARTUP_S}
 
 
+def layer_count(setting: Mapping[str, Any]) -> int:
+    """Layers of the layer-wise analysis (lmc.layerwise.layer_groups), from a model built on
+    the meta device (no memory, no random draws)."""
+    import torch
+
+    from .layerwise import layer_groups
+    from .models import build_model
+
+    meta = datasets.info(setting["dataset"])
+    with torch.device("meta"):
+        model = build_model(setting, meta.shape, meta.classes)
+    return len(layer_groups(model.state_dict()))
+
+
+def analysis_cost(setting: Mapping[str, Any], analysis: str, pairs: int, config: Mapping[str, Any]) -> float:
+    """Evaluation FLOPs of one analysis (rules/analyses.smk) over `pairs` pairs: every
+    network it evaluates, forward on both whole splits. Weight matching itself (a few
+    linear assignment problems on the CPU) is negligible beside that."""
+    meta = datasets.info(setting["dataset"])
+    per_network = forward_flops(setting) * (meta.n_train + meta.n_test)
+    if analysis == "align":
+        networks = len(config["alphas"])                       # the aligned path
+        if config["analysis"]["align"]["method"] == "activation":
+            networks += 2 * meta.n_train / (meta.n_train + meta.n_test)   # A and B on the train set
+    elif analysis == "layerwise":
+        networks = 2 + 4 * layer_count(setting)       # A, B; per layer single / cumulative, in A and B
+    elif analysis == "plane":
+        nx, ny = config["analysis"]["plane"]["grid"]
+        networks = nx * ny
+    else:
+        raise ValueError(f"unknown analysis {analysis!r}")
+    return pairs * networks * per_network
+
+
 def cost_table(config: Mapping[str, Any]) -> pd.DataFrame:
     """One row per artefact: new settings (not already counted under an earlier artefact),
     pairs, the training and interpolation jobs they take (a bundle counted under the
-    artefact of its first setting), PFLOPs and GPU hours; and a total row."""
+    artefact of its first setting), PFLOPs (training, the path, the analyses) and GPU
+    hours; and a total row. An analysis of a setting shared by several artefacts is
+    counted once, like its training."""
     seen: set[str] = set()
     counted_jobs: set[str] = set()
+    analysed: set[tuple[str, str]] = set()
     rows = []
     points = len(config["alphas"])
     built = grid.built_artefacts(config)
@@ -151,12 +188,20 @@ def cost_table(config: Mapping[str, Any]) -> pd.DataFrame:
             floor += sum(c["steps"] for c in extra) * STEP_OVERHEAD_S
             job_count += sum(c["jobs"] for c in extra)
         compute = sum(c["train_flops"] + c["eval_flops"] for c in costs) / ASSUMED_FLOPS
+        extra = 0.0
+        for e in entries:
+            for analysis in e.get("analyses", []):
+                if (e["run_id"], analysis) not in analysed:
+                    analysed.add((e["run_id"], analysis))
+                    extra += analysis_cost(e["setting"], analysis, config["pairs"], config)
+                    job_count += 1            # one job per setting and analysis, every pair
         rows.append({"artefact": artefact, "settings": len(entries), "new_settings": len(new),
                      "pairs": len(new) * config["pairs"], "jobs": job_count,
                      "train_pflop": sum(c["train_flops"] for c in costs) / 1e15,
                      "eval_pflop": sum(c["eval_flops"] for c in costs) / 1e15,
+                     "analyses_pflop": extra / 1e15,
                      "startup_hours": job_count * STARTUP_S / 3600,
-                     "gpu_hours": (compute + floor + job_count * STARTUP_S) / 3600})
+                     "gpu_hours": (compute + extra / ASSUMED_FLOPS + floor + job_count * STARTUP_S) / 3600})
     table = pd.DataFrame(rows)
     total = {"artefact": "total", **{c: table[c].sum() for c in table.columns if c != "artefact"}}
     return pd.concat([table, pd.DataFrame([total])], ignore_index=True)

@@ -26,6 +26,8 @@ MODEL_KEYS = {
     "vit": ("patch", "heads", "head_dim"),
 }
 OPTIMIZER_KEYS = {"sgd": ("momentum",), "adam": ("adam_betas",)}
+# Analyses beyond the paper an artefact can switch on (`analyses:`; rules/analyses.smk).
+ANALYSES = ("align", "layerwise", "plane")
 # Always floats in the canonical setting (so 1 and 1.0 give one run id).
 FLOAT_KEYS = ("lr", "slope", "weight_decay", "warmup_fraction", "momentum", "init_scale")
 
@@ -62,6 +64,10 @@ def canonical(setting: Mapping[str, Any]) -> dict[str, Any]:
         elif k in FLOAT_KEYS:
             v = float(v)
         out[k] = v
+    # Independent initialisations (one init seed per member) are a setting key only when
+    # switched on, so the run ids (and seeds) of every shared-init setting stay as they were.
+    if not setting.get("shared_init", True):
+        out["shared_init"] = False
     return out
 
 
@@ -76,7 +82,9 @@ def run_id(setting: Mapping[str, Any]) -> str:
 
 def pair_seeds(setting: Mapping[str, Any], pair: int) -> dict[str, int]:
     """Seeds of pair `pair`: one init shared by A and B, distinct data-order (and
-    augmentation) seeds. Derived from the setting and `pair` only, so they are stable."""
+    augmentation) seeds. Derived from the setting and `pair` only, so they are stable.
+    With `shared_init: false` B also gets its own init seed, `init_seed_b` (A keeps
+    `init_seed`)."""
     def draw(role: str) -> int:
         digest = hashlib.sha256(f"{canonical_json(setting)}|pair{pair}|{role}".encode()).digest()
         return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
@@ -84,6 +92,10 @@ def pair_seeds(setting: Mapping[str, Any], pair: int) -> dict[str, int]:
     seeds = {"init_seed": draw("init"), "order_seed_a": draw("order_a"), "order_seed_b": draw("order_b")}
     if seeds["order_seed_a"] == seeds["order_seed_b"]:   # astronomically unlikely, but A != B is the point
         seeds["order_seed_b"] = (seeds["order_seed_b"] + 1) & 0x7FFFFFFF
+    if not canonical(setting).get("shared_init", True):
+        seeds["init_seed_b"] = draw("init_b")
+        if seeds["init_seed_b"] == seeds["init_seed"]:
+            seeds["init_seed_b"] = (seeds["init_seed_b"] + 1) & 0x7FFFFFFF
     return seeds
 
 
@@ -158,6 +170,8 @@ def artefact_points(config: Mapping[str, Any], artefact: str) -> list[dict[str, 
     out = []
     for combo in itertools.product(*axes) if axes else [()]:
         merged = dict(config["defaults"])
+        if "analyses" in spec:              # the artefact's analyses replace the defaults' list
+            merged["analyses"] = spec["analyses"]
         merged.update(spec.get("base", {}))
         coords: dict[str, Any] = {}
         labels = []
@@ -187,7 +201,8 @@ def artefact_settings(config: Mapping[str, Any], artefact: str) -> list[dict[str
             setting = canonical(point["merged"])
         except GridError as e:
             raise GridError(f"artefacts.{artefact}: {e}") from None
-        out.append({"setting": setting, "coords": point["coords"], "run_id": run_id(setting)})
+        out.append({"setting": setting, "coords": point["coords"], "run_id": run_id(setting),
+                    "analyses": list(point["merged"].get("analyses", []))})
     return out
 
 

@@ -35,18 +35,26 @@ def save(fig: plt.Figure, png: str | os.PathLike, pdf: str | os.PathLike) -> Non
 def path_figure(paths: pd.DataFrame, title: str, titles: Mapping[int, str] | None = None) -> plt.Figure:
     """Error (%) along the linear path for every setting of an artefact: one panel per
     setting (named by `titles`, cell -> name, else the config label), train and test,
-    mean over pairs with a min-max band."""
+    mean over pairs with a min-max band; where the artefact aligns (a `path` column with
+    aligned rows), the aligned path dashed beside the naive one."""
     cells = list(dict.fromkeys(paths["cell"]))
     ncol = min(len(cells), 5)
     nrow = math.ceil(len(cells) / ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(3.2 * ncol, 2.9 * nrow), sharey=True, squeeze=False)
     for ax, cell in zip(axes.flat, cells):
         sub = paths[paths["cell"] == cell]
-        for split, style in SPLIT_STYLE.items():
-            curve = sub[sub["split"] == split].groupby("alpha")["error"]
-            mean, lo, hi = curve.mean() * 100, curve.min() * 100, curve.max() * 100
-            ax.plot(mean.index, mean.values, label=split, markersize=3, **style)
-            ax.fill_between(mean.index, lo.values, hi.values, color=style["color"], alpha=0.2, linewidth=0)
+        kinds = sub["path"] if "path" in sub else pd.Series("naive", index=sub.index)
+        for kind, dash in (("naive", "-"), ("aligned", "--")):
+            for split, style in SPLIT_STYLE.items():
+                curve = sub[(sub["split"] == split) & (kinds == kind)].groupby("alpha")["error"]
+                if not len(curve):
+                    continue
+                mean, lo, hi = curve.mean() * 100, curve.min() * 100, curve.max() * 100
+                ax.plot(mean.index, mean.values, label=split if kind == "naive" else f"{split}, aligned",
+                        markersize=3, linestyle=dash, markerfacecolor="none" if kind == "aligned" else None,
+                        **style)
+                ax.fill_between(mean.index, lo.values, hi.values, color=style["color"],
+                                alpha=0.2 if kind == "naive" else 0.1, linewidth=0)
         pairs = sub["pair"].nunique()
         label = sub["label"].iloc[0]
         name = ((titles or {}).get(int(cell))

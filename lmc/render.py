@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import claims, formats, io, layout, names, parameter_counts, plots, summary, tables
+from . import aligned, claims, formats, io, layout, names, parameter_counts, plots, summary, tables
 from .artefacts import ARTEFACTS
 
 
@@ -26,7 +26,7 @@ def render_artefact(artefact: str, barriers_csv: str, paths_csv: str | None,
     if artefact not in tables.BUILDERS:
         raise ValueError(f"no table builder for {artefact!r}; known: {', '.join(sorted(tables.BUILDERS))}")
     agg = pd.read_csv(barriers_csv)
-    table = tables.BUILDERS[artefact](agg)
+    table = aligned.with_aligned(tables.BUILDERS[artefact], agg)
     write_table(table, outputs)
     if "png" in outputs and ARTEFACTS[artefact].figure:
         title = f"{table.title}: {table.caption}"

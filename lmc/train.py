@@ -315,13 +315,16 @@ def _member_name(m: int) -> str:
 
 
 def pair_inits(setting: Mapping[str, Any], seeds: Mapping[str, int]) -> list[dict[str, torch.Tensor]]:
-    """The initial states of a pair's A and B: one Θ_0 from `init_seed`, shared."""
-    init = initial_state(setting, seeds["init_seed"])
-    return [init, init]
+    """The initial states [A, B] of a pair: one Θ_0 from `init_seed` shared by both, or,
+    where the seeds carry `init_seed_b` (`shared_init: false`), B's own from that seed."""
+    init_a = initial_state(setting, seeds["init_seed"])
+    if "init_seed_b" not in seeds:
+        return [init_a, init_a]
+    return [init_a, initial_state(setting, seeds["init_seed_b"])]
 
 
 def train_pair(setting: Mapping[str, Any], seeds: Mapping[str, int], train: beton.Split, test: beton.Split,
                device: torch.device | str, **kwargs: Any) -> TrainResult:
-    """Networks A and B: their initial states (`pair_inits`), two data orders."""
+    """Networks A and B: one initialisation (`init_seed`) or two (`pair_inits`), two data orders."""
     return train_members(setting, pair_inits(setting, seeds), [seeds["order_seed_a"], seeds["order_seed_b"]],
                          train, test, device, **kwargs)

@@ -298,12 +298,14 @@ def bundle_settings(bundle):
 
 def artefact_pairs(wildcards):
     """Every (setting, pair) file aggregation needs for one artefact."""
-    files = {"settings": [], "metrics": [], "paths": []}
+    files = {"settings": [], "metrics": [], "paths": [], "aligned": []}
     for entry in ENTRIES[wildcards.artefact]:
         for k in PAIRS:
             files["settings"].append(run_file("setting.json", entry["run_id"]))
             files["metrics"].append(pair_file("metrics.csv", entry["run_id"], k))
             files["paths"].append(pair_file("interpolation.csv", entry["run_id"], k))
+            if "align" in entry["analyses"]:  # rules/analyses.smk
+                files["aligned"].append(aligned_path_of(entry["run_id"], k))
     return files
 
 
@@ -319,6 +321,8 @@ def artefact_cells(wildcards):
                     "coords": entry["coords"],
                     "run_id": entry["run_id"],
                     "pair": k,
+                    # rules/analyses.smk
+                    **aligned_cell(entry, k),
                 }
             )
     return cells
@@ -346,7 +350,7 @@ def artefact_outputs(artefacts):
     for a in artefacts:
         out += list(table_outputs(a).values())
         if a in TRAINED:
-            out += list(figure_outputs(a).values())
+            out += list(figure_outputs(a).values()) + analysis_outputs(a)  # rules/analyses.smk
     return out
 
 

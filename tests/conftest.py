@@ -134,6 +134,19 @@ class Workflow:
         return proc
 
 
+def assert_config_error(wf: Workflow, override: dict, expected: str) -> None:
+    """`snakemake all` with `override` as an extra config file stops with exactly one line
+    starting "config error" that contains `expected`, and changes no file under results/."""
+    (wf.path / "bad.yaml").write_text(yaml.safe_dump(override, allow_unicode=True))
+    before = {p: p.stat().st_mtime_ns for p in (wf.path / "results").rglob("*") if p.is_file()}
+    proc = wf.snakemake("--cores", "1", "all", "--configfile", "bad.yaml", check=False)
+    assert proc.returncode != 0
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("config error")]
+    assert len(lines) == 1 and expected in lines[0], proc.stderr[-2000:]
+    after = {p: p.stat().st_mtime_ns for p in (wf.path / "results").rglob("*") if p.is_file()}
+    assert after == before, "a bad config must not touch computed results"
+
+
 @pytest.fixture(scope="session")
 def finished_workflow(tmp_path_factory, digits_folder) -> tuple[Workflow, float]:
     """The tiny config run to completion once per session (minutes on 2 busy cores), and

@@ -7,7 +7,7 @@ import time
 import pandas as pd
 import pytest
 import torch
-from conftest import ROOT, Workflow, jobs_per_rule, tiny_config
+from conftest import ROOT, Workflow, assert_config_error, jobs_per_rule, tiny_config
 
 
 @pytest.fixture(scope="module")
@@ -133,15 +133,5 @@ BAD_CONFIGS = {
 
 @pytest.mark.parametrize("case", list(BAD_CONFIGS))
 def test_bad_input_stops_with_one_line_and_loses_nothing(finished, case):
-    import yaml
-
     wf, _ = finished
-    override, expected = BAD_CONFIGS[case]
-    (wf.path / "bad.yaml").write_text(yaml.safe_dump(override))
-    before = {p: p.stat().st_mtime_ns for p in (wf.path / "results").rglob("*") if p.is_file()}
-    proc = wf.snakemake("--cores", "1", "all", "--configfile", "bad.yaml", check=False)
-    assert proc.returncode != 0
-    lines = [l for l in proc.stderr.splitlines() if l.startswith("config error")]
-    assert len(lines) == 1 and expected in lines[0], proc.stderr[-2000:]
-    after = {p: p.stat().st_mtime_ns for p in (wf.path / "results").rglob("*") if p.is_file()}
-    assert after == before, "a bad config must not touch computed results"
+    assert_config_error(wf, *BAD_CONFIGS[case])

@@ -21,6 +21,7 @@ def test_schema_names_equal_registries():
     assert defs["optimizer_name"]["enum"] == list(grid.OPTIMIZER_KEYS)
     assert defs["init_name"]["enum"] == list(INIT_SCHEMES)
     assert defs["artefact_name"]["enum"] == list(artefacts.ARTEFACTS)
+    assert defs["analysis_name"]["enum"] == list(grid.ANALYSES)
 
 
 def test_schema_names_each_list_once():

@@ -1,0 +1,87 @@
+"""The jobs of the analyses beyond the paper (rules/analyses.smk), one process per
+setting and analysis, every pair of the setting in turn (the splits are decoded once):
+
+- `align_job`: B permuted to match A (weight or activation matching); per pair the
+  permutation (JSON, with the method and seed), the aligned B and the linear path from A
+  to it (same α grid);
+- `layerwise_job`: the layer-wise networks (lmc.layerwise) on train and test;
+- `plane_job`: the plane through Θ₀, A and B (lmc.plane).
+
+Here, not in the scripts, so tests can call them."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from . import align, arrays, beton, devices, interpolate, io, layerwise, plane, provenance
+from .logs import log
+from .runs import setup
+
+
+def _each_pair(name: str, pairs: Sequence[Mapping[str, str]], betons: Mapping[str, str] | None,
+               device: str, threads: int,
+               work: Callable[[Mapping[str, str], Mapping[str, beton.Split], Any], None]) -> None:
+    """Set up, read the splits once (when `betons` is given), then `work(pair files,
+    splits, device)` for every pair; log start-up and compute time apart."""
+    setup(threads)
+    with devices.claim_gpu(prefer=device) as dev:
+        splits = {s: arrays.read_split(p, dev) for s, p in (betons or {}).items()}
+        log.info("start-up %.1f s (process start to the first pair)",
+                 time.time() - provenance.process_start())
+        started = time.time()
+        for files in pairs:
+            work(files, splits, dev)
+            log.info("%s: %s done", name, files.get("a", ""))
+    log.info("%s: %d pair(s) in %.1f s", name, len(pairs), time.time() - started)
+
+
+def align_job(setting: Mapping[str, Any], pairs: Sequence[Mapping[str, str]], method: str, seed: int,
+              max_sweeps: int, alphas: Sequence[float], betons: Mapping[str, str], device: str = "auto",
+              threads: int = 1, batch_size: int = 2048) -> None:
+    """pairs: {a, b, permutation (json out), aligned (pt out), path (csv out)} per pair."""
+    def work(f, splits, dev):
+        a, b = io.load_weights(f["a"]), io.load_weights(f["b"])
+        record: dict[str, Any] = {"method": method}
+        if method == "weight":
+            perms, sweeps = align.weight_matching(setting, a, b, seed, max_sweeps)
+            record.update({"seed": int(seed), "sweeps": sweeps, "converged": sweeps < max_sweeps})
+        elif method == "activation":
+            from .activation_matching import activation_matching
+
+            perms = activation_matching(setting, a, b, splits["train"], dev, batch_size)
+            record["samples"] = len(splits["train"])
+        else:
+            raise ValueError(f"unknown alignment method {method!r}")
+        record["permutation"] = align.perms_json(perms)
+        aligned = align.permute(setting, b, perms)
+        io.write_json(record, f["permutation"])
+        io.save_weights(aligned, f["aligned"])
+        path = interpolate.evaluate_path(a, aligned, setting, splits, alphas, dev, batch_size)
+        io.write_csv(path, f["path"])
+
+    _each_pair("align", pairs, betons, device, threads, work)
+
+
+def layerwise_job(setting: Mapping[str, Any], pairs: Sequence[Mapping[str, str]], betons: Mapping[str, str],
+                  device: str = "auto", threads: int = 1, batch_size: int = 2048) -> None:
+    """pairs: {a, b, layerwise (csv out)} per pair."""
+    def work(f, splits, dev):
+        a, b = io.load_weights(f["a"]), io.load_weights(f["b"])
+        frame = layerwise.evaluate_layerwise(setting, a, b, splits, dev, batch_size)
+        io.write_csv(frame, f["layerwise"])
+
+    _each_pair("layerwise", pairs, betons, device, threads, work)
+
+
+def plane_job(setting: Mapping[str, Any], pairs: Sequence[Mapping[str, str]], betons: Mapping[str, str],
+              shape: Sequence[int], margin: float, device: str = "auto", threads: int = 1,
+              batch_size: int = 2048) -> None:
+    """pairs: {init, a, b, plane (csv out), anchors (json out)} per pair."""
+    def work(f, splits, dev):
+        frame, meta = plane.evaluate_plane(setting, io.load_weights(f["init"]), io.load_weights(f["a"]),
+                                           io.load_weights(f["b"]), splits, dev, shape, margin, batch_size)
+        io.write_csv(frame, f["plane"])
+        io.write_json(meta, f["anchors"])
+
+    _each_pair("plane", pairs, betons, device, threads, work)

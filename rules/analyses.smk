@@ -1,0 +1,207 @@
+# Beyond the paper: analyses of the trained pairs, computed from the cached init.pt, a.pt and
+# b.pt (no retraining), each stage its own cached file. One job per setting and analysis,
+# every pair of the setting in that one process (per-pair outputs), like interpolation.
+#   align      B permuted to match A (permutation, aligned B) and the aligned path, in one
+#              job (three cached files per pair; a separate path job would be mostly start-up)
+#   layerwise  each layer of A (of B) replaced by the average of A's and B's
+#   plane      train/test error and loss on the plane through init, A and B
+# Switched on per artefact by `analyses:` (lmc.grid); parameters under `analysis:`.
+
+
+rule align_pairs:
+    input:
+        unpack(betons_of_run),
+        a=pairs_of("a.pt"),
+        b=pairs_of("b.pt"),
+    output:
+        permutation=[aligned_file("permutation.json", k=k) for k in PAIRS],
+        aligned=[aligned_file("b.pt", k=k) for k in PAIRS],
+        path=[aligned_file("interpolation.csv", k=k) for k in PAIRS],
+    log:
+        run_file("align_{method}.log"),
+    benchmark:
+        run_file("align_{method}.bench.tsv")
+    conda:
+        "../envs/lmc.yaml"
+    threads: config["threads"]
+    resources:
+        gpu=1,
+        cpus_per_task=config["threads"],
+        mem_mb=eval_mem_mb,
+        runtime=eval_runtime,
+    params:
+        setting=setting_of,
+        betons=betons_param,
+        seed=config["analysis"]["align"]["seed"],
+        max_sweeps=config["analysis"]["align"]["max_sweeps"],
+        alphas=config["alphas"],
+        device=config["device"],
+        batch_size=config["eval_batch_size"],
+        code=code_of("analyses_job"),
+    script:
+        "../scripts/align.py"
+
+
+rule layerwise_barriers:
+    input:
+        unpack(betons_of_run),
+        a=pairs_of("a.pt"),
+        b=pairs_of("b.pt"),
+    output:
+        pairs_of("layerwise.csv"),
+    log:
+        run_file("layerwise.log"),
+    benchmark:
+        run_file("layerwise.bench.tsv")
+    conda:
+        "../envs/lmc.yaml"
+    threads: config["threads"]
+    resources:
+        gpu=1,
+        cpus_per_task=config["threads"],
+        mem_mb=eval_mem_mb,
+        runtime=eval_runtime,
+    params:
+        setting=setting_of,
+        betons=betons_param,
+        device=config["device"],
+        batch_size=config["eval_batch_size"],
+        code=code_of("analyses_job"),
+    script:
+        "../scripts/layerwise.py"
+
+
+rule plane_grid:
+    input:
+        unpack(betons_of_run),
+        init=pairs_of("init.pt"),
+        a=pairs_of("a.pt"),
+        b=pairs_of("b.pt"),
+    output:
+        plane=pairs_of("plane.csv"),
+        anchors=pairs_of("plane.json"),
+    log:
+        run_file("plane.log"),
+    benchmark:
+        run_file("plane.bench.tsv")
+    conda:
+        "../envs/lmc.yaml"
+    threads: config["threads"]
+    resources:
+        gpu=1,
+        cpus_per_task=config["threads"],
+        mem_mb=eval_mem_mb,
+        runtime=eval_runtime,
+    params:
+        setting=setting_of,
+        betons=betons_param,
+        grid=config["analysis"]["plane"]["grid"],
+        margin=config["analysis"]["plane"]["margin"],
+        device=config["device"],
+        batch_size=config["eval_batch_size"],
+        code=code_of("analyses_job"),
+    script:
+        "../scripts/plane.py"
+
+
+# Per artefact: the layer-wise heatmap and table, the plane figure (report captions in
+# docs/report/layerwise.rst and plane.rst).
+for _artefact in TRAINED:
+    _title = artefact_title(_artefact)
+    if analysis_entries(_artefact, "layerwise"):
+        _out = layerwise_outputs(_artefact)
+        _labels = {"artefact": _artefact}
+
+        rule:
+            name:
+                f"render_layerwise_{_artefact}"
+            input:
+                barriers=barriers_file(artefact=_artefact),
+                layerwise=[
+                    c["layerwise_csv"] for c in analysis_cells(_artefact, "layerwise", LAYERWISE_FILES)
+                ],
+            output:
+                **{
+                    **_out,
+                    "html": report(
+                        _out["html"],
+                        caption="../docs/report/layerwise.rst",
+                        category=_title,
+                        labels={**_labels, "file": "layer-wise barriers (table)"},
+                    ),
+                    "fig_png": report(
+                        _out["fig_png"],
+                        caption="../docs/report/layerwise.rst",
+                        category=_title,
+                        labels={**_labels, "file": "layer-wise barriers"},
+                    ),
+                },
+            log:
+                log_file("render_layerwise", _artefact),
+            localrule: True
+            conda:
+                "../envs/lmc.yaml"
+            resources:
+                mem_mb=2000,
+                runtime=10,
+            params:
+                artefact=_artefact,
+                cells=analysis_cells(_artefact, "layerwise", LAYERWISE_FILES),
+                provenance=artefact_provenance(_artefact),
+                code=code_of("analysis_render"),
+            script:
+                "../scripts/render_layerwise.py"
+
+    if analysis_entries(_artefact, "plane"):
+        _out = plane_outputs(_artefact)
+
+        rule:
+            name:
+                f"render_plane_{_artefact}"
+            input:
+                barriers=barriers_file(artefact=_artefact),
+                plane=[c["plane_csv"] for c in analysis_cells(_artefact, "plane", PLANE_FILES)],
+                anchors=[c["anchors_json"] for c in analysis_cells(_artefact, "plane", PLANE_FILES)],
+            output:
+                png=report(
+                    _out["png"],
+                    caption="../docs/report/plane.rst",
+                    category=_title,
+                    labels={"artefact": _artefact, "file": "plane through init, A, B"},
+                ),
+                pdf=_out["pdf"],
+            log:
+                log_file("render_plane", _artefact),
+            localrule: True
+            conda:
+                "../envs/lmc.yaml"
+            resources:
+                mem_mb=2000,
+                runtime=10,
+            params:
+                artefact=_artefact,
+                cells=analysis_cells(_artefact, "plane", PLANE_FILES),
+                provenance=artefact_provenance(_artefact),
+                code=code_of("analysis_render"),
+            script:
+                "../scripts/render_plane.py"
+
+
+# Named targets: every configured artefact's analyses of one kind.
+rule align:
+    input:
+        [aligned_path_of(run, k) for run in analysis_runs("align") for k in PAIRS],
+        [barriers_file(artefact=a) for a in TRAINED if analysis_entries(a, "align")],
+    localrule: True
+
+
+rule layerwise:
+    input:
+        [f for a in TRAINED if analysis_entries(a, "layerwise") for f in layerwise_outputs(a).values()],
+    localrule: True
+
+
+rule plane:
+    input:
+        [f for a in TRAINED if analysis_entries(a, "plane") for f in plane_outputs(a).values()],
+    localrule: True

@@ -1,0 +1,84 @@
+# Helpers of the analyses beyond the paper (rules/analyses.smk): which settings run which
+# analysis, where their files are, what the aggregation and renders read. Included after
+# rules/common.smk, before any rule uses them.
+
+
+ALIGN_METHOD = config["analysis"]["align"]["method"]
+for problem in lmc_config.check_analyses(ENTRIES, config):
+    sys.exit(problem)
+
+
+wildcard_constraints:
+    method="weight|activation",
+
+
+def analysis_entries(artefact, analysis):
+    """(grid position, entry) of the artefact's settings that run `analysis`."""
+    return [(i, e) for i, e in enumerate(ENTRIES.get(artefact, [])) if analysis in e["analyses"]]
+
+
+def analysis_runs(analysis):
+    return sorted({e["run_id"] for a in TRAINED for _, e in analysis_entries(a, analysis)})
+
+
+def pairs_of(name):
+    """One file per pair of the {run} wildcard's setting (a rule's input or output list)."""
+    return [pair_file(name, k=k) for k in PAIRS]
+
+
+def aligned_file(name, run="{run}", k="{k}", method="{method}"):
+    return pair_file(f"align_{method}/{name}", run, k)
+
+
+def aligned_path_of(run_id, k):
+    """Where a pair's aligned path is (the aggregate rule reads it beside the naive one)."""
+    return aligned_file("interpolation.csv", run_id, k, ALIGN_METHOD)
+
+
+def aligned_cell(entry, k):
+    """What aggregation needs of a pair's alignment (nothing where its setting does not align)."""
+    if "align" not in entry["analyses"]:
+        return {}
+    return {"aligned_csv": aligned_path_of(entry["run_id"], k), "align_method": ALIGN_METHOD}
+
+
+def analysis_cells(artefact, analysis, files):
+    """Grid position, label, run id, pair and the per-pair files (`files`: key -> file name)
+    of each pair of the artefact's settings that run `analysis`, in input order."""
+    return [
+        {
+            "cell": i,
+            "label": e["coords"].get("label", ""),
+            "run_id": e["run_id"],
+            "pair": k,
+            **{key: pair_file(name, e["run_id"], k) for key, name in files.items()},
+        }
+        for i, e in analysis_entries(artefact, analysis)
+        for k in PAIRS
+    ]
+
+
+LAYERWISE_FILES = {"layerwise_csv": "layerwise.csv"}
+PLANE_FILES = {"plane_csv": "plane.csv", "anchors_json": "plane.json"}
+
+
+def layerwise_outputs(artefact):
+    out = {ext: table_file(f"{artefact}_layerwise", ext) for ext in ("md", "tex", "csv", "html")}
+    out.update({f"fig_{ext}": figure_file(f"{artefact}_layerwise", ext) for ext in ("png", "pdf")})
+    out["barriers"] = barriers_file("_layerwise", artefact)
+    return out
+
+
+def plane_outputs(artefact):
+    return {ext: figure_file(f"{artefact}_plane", ext) for ext in ("png", "pdf")}
+
+
+def analysis_outputs(artefact):
+    """The files of the artefact's analyses (the aligned barriers are in its own table,
+    CSV and path figure)."""
+    out = []
+    if analysis_entries(artefact, "layerwise"):
+        out += list(layerwise_outputs(artefact).values())
+    if analysis_entries(artefact, "plane"):
+        out += list(plane_outputs(artefact).values())
+    return out

@@ -1,0 +1,181 @@
+"""The analyses beyond the paper (rules/analyses.smk) in real `snakemake` runs on the
+fabricated dataset: switched on over the finished tiny workflow they retrain nothing,
+and their files hold numbers that agree with each other and with the naive path."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from conftest import assert_config_error, copy_workflow, jobs_per_rule, tiny_config
+
+from lmc import align, barrier, io, train
+
+
+def _config(digits, **analysis):
+    cfg = tiny_config(digits)
+    cfg["analysis"]["plane"] = {"grid": [4, 3], "margin": 0.1}
+    cfg["analysis"].update(analysis)
+    cfg["artefacts"]["table2"]["analyses"] = ["align", "layerwise", "plane"]
+    # independent initialisations (one init seed per member), aligned and layer-wise
+    base = {"depth": 2, "slope": 0.0, "optimizer": "sgd", "shared_init": False}
+    cfg["artefacts"]["figure2"] = {"analyses": ["align", "layerwise"], "base": base,
+                                   "grid": [[{"model": "mlp"}], {"lr": [0.1]}]}
+    return cfg
+
+
+@pytest.fixture(scope="module")
+def analysed(finished_workflow, digits_folder, tmp_path_factory):
+    base, _ = finished_workflow
+    wf = copy_workflow(base, tmp_path_factory.mktemp("analysed") / "wf")
+    wf.write_config(_config(digits_folder))
+    jobs = jobs_per_rule(wf.snakemake("-n", "all").stdout)
+    wf.snakemake("--cores", "2", "all", timeout=1800)     # ~20 jobs, most of them start-up
+    return wf, jobs
+
+
+def _agg(wf, artefact="table2"):
+    return pd.read_csv(wf.path / f"results/barriers/{artefact}.csv")
+
+
+def test_switching_analyses_on_retrains_nothing(analysed):
+    _, jobs = analysed
+    # only figure2's new (independent-init) setting trains; table2's runs are reused
+    assert jobs["train_pair"] == 2 and jobs["interpolate"] == 2, jobs
+    assert jobs["align_pairs"] == 3 and jobs["layerwise_barriers"] == 3
+    assert jobs["plane_grid"] == 2, jobs                  # one job per setting, both pairs in it
+
+
+def test_aligned_b_is_b_permuted_and_computes_the_same_function(analysed):
+    wf, _ = analysed
+    agg = _agg(wf)
+    for _, row in agg.iterrows():
+        pair = wf.path / f"results/runs/{row['run_id']}/pair{row['pair']}"
+        record = json.loads((pair / "align_weight/permutation.json").read_text())
+        assert record["method"] == "weight" and record["seed"] == 0 and record["converged"]
+        setting = json.loads((pair.parent / "setting.json").read_text())
+        b = io.load_weights(pair / "b.pt")
+        aligned = io.load_weights(pair / "align_weight/b.pt")
+        expected = align.permute(setting, b, record["permutation"])
+        assert all(torch.equal(aligned[k], expected[k]) for k in b)
+        assert sorted(record["permutation"]["hidden1"]) == list(range(32))
+        naive = pd.read_csv(pair / "interpolation.csv")
+        path = pd.read_csv(pair / "align_weight/interpolation.csv")
+        assert list(path["alpha"]) == list(naive["alpha"]) and set(path["split"]) == {"train", "test"}
+        for alpha in (0.0, 1.0):          # the same A, and a B that computes the same function
+            n, p = naive[naive["alpha"] == alpha], path[path["alpha"] == alpha]
+            assert np.allclose(n["error"], p["error"], atol=1e-12) and np.allclose(n["loss"], p["loss"], 1e-5)
+        # the aggregated aligned barrier is Eq. 1 on the aligned path
+        test = path[path["split"] == "test"].sort_values("alpha")
+        assert row["aligned_test_error_barrier"] == pytest.approx(
+            barrier.error_barrier(test["alpha"], test["error"]), abs=1e-9)
+        assert row["test_error_barrier"] == pytest.approx(
+            barrier.error_barrier(naive[naive["split"] == "test"]["alpha"],
+                                  naive[naive["split"] == "test"]["error"]), abs=1e-9)
+
+
+def test_tables_and_path_figures_show_aligned_beside_naive(analysed):
+    wf, _ = analysed
+    agg = _agg(wf)
+    md = (wf.path / "results/tables/table2.md").read_text()
+    sgd = agg[agg["cell"] == 0]["aligned_test_error_barrier"] * 100
+    aligned_row = next(line for line in md.splitlines() if line.startswith("| %B_test (aligned)"))
+    assert f"{sgd.mean():.2f} ± {sgd.std(ddof=1):.2f}" in aligned_row
+    assert set(agg["align_method"]) == {"weight"}
+    numbers = pd.read_csv(wf.path / "results/tables/table2.csv")
+    assert set(numbers["path"]) == {"naive", "aligned"}
+    paths = pd.read_csv(wf.path / "results/barriers/table2_paths.csv")
+    assert paths.groupby("path").size().to_dict() == {"naive": 40, "aligned": 40}
+    for name in ("table2_paths", "figure2_paths", "table2_layerwise", "table2_plane", "figure2_layerwise"):
+        assert (wf.path / f"results/figures/{name}.png").stat().st_size > 5000
+
+
+def test_layerwise_barriers_agree_with_the_path(analysed):
+    wf, _ = analysed
+    agg = _agg(wf)
+    lw = pd.read_csv(wf.path / "results/barriers/table2_layerwise.csv")
+    # pairs x split x variant x layer x base
+    assert set(lw["layer"]) == {"layers.0", "layers.1"} and len(lw) == 4 * 2 * 2 * 2 * 2
+    for _, row in agg.iterrows():
+        pair = wf.path / f"results/runs/{row['run_id']}/pair{row['pair']}"
+        naive = pd.read_csv(pair / "interpolation.csv")
+        mine = lw[(lw["run_id"] == row["run_id"]) & (lw["pair"] == row["pair"])]
+        for split in ("train", "test"):
+            curve = naive[naive["split"] == split].set_index("alpha")["error"]
+            mid = curve[0.5] - 0.5 * (curve[0.0] + curve[1.0])
+            last = mine[(mine["split"] == split) & (mine["variant"] == "cumulative")
+                        & (mine["layer_index"] == 2)]
+            assert np.allclose(last["error_barrier"], mid, atol=1e-9)         # all layers averaged = Θ(½)
+    table = (wf.path / "results/tables/table2_layerwise.md").read_text()
+    assert "SGD ↑Lr: 1. layers.0" in table and "layers 1..l averaged: test" in table
+
+
+def test_plane_grid_covers_init_a_and_b(analysed):
+    wf, _ = analysed
+    run = _agg(wf)["run_id"].iloc[0]
+    pair = wf.path / f"results/runs/{run}/pair0"
+    plane = pd.read_csv(pair / "plane.csv")
+    meta = json.loads((pair / "plane.json").read_text())
+    assert len(plane) == 2 * 4 * 3 and meta["shape"] == [4, 3]
+    anchors = meta["anchors"]
+    a, b, init = (io.load_weights(pair / f) for f in ("a.pt", "b.pt", "init.pt"))
+    dist = lambda s, t: float(torch.cat([(s[k] - t[k]).double().reshape(-1) for k in s]).norm())  # noqa: E731
+    assert anchors["a"][0] == pytest.approx(dist(a, init), rel=1e-6)
+    assert np.hypot(*np.subtract(anchors["b"], anchors["a"])) == pytest.approx(dist(a, b), rel=1e-6)
+    xs, ys = sorted(set(plane["x"])), sorted(set(plane["y"]))
+    span = max(anchors["a"][0], anchors["b"][0]) - min(0, anchors["b"][0])
+    assert xs[0] == pytest.approx(min(0, anchors["b"][0]) - 0.1 * span)
+    assert ys[0] == pytest.approx(-0.1 * anchors["b"][1]) and ys[-1] == pytest.approx(1.1 * anchors["b"][1])
+    assert plane["error"].between(0, 1).all() and plane["loss"].gt(0).all()
+
+
+def test_independent_inits_have_one_seed_per_member_and_alignment_helps(analysed):
+    wf, _ = analysed
+    agg = _agg(wf, "figure2")
+    for _, row in agg.iterrows():
+        pair = wf.path / f"results/runs/{row['run_id']}/pair{row['pair']}"
+        seeds = json.loads((pair / "seeds.json").read_text())
+        setting = json.loads((pair.parent / "setting.json").read_text())
+        assert setting["shared_init"] is False and seeds["init_seed_b"] != seeds["init_seed"]
+        init_a, init_b = train.pair_inits(setting, seeds)
+        saved = io.load_weights(pair / "init.pt")
+        assert all(torch.equal(saved[k], init_a[k]) for k in saved)
+        assert not torch.equal(init_a["layers.0.weight"], init_b["layers.0.weight"])
+    assert (agg["aligned_test_loss_barrier"] < agg["test_loss_barrier"]).all()
+
+
+def test_rerun_gives_identical_bytes_and_targets_are_done(analysed):
+    wf, _ = analysed
+    assert "Nothing to be done" in wf.snakemake("-n", "align", "layerwise", "plane", "all").stdout
+    ours = ("layerwise.csv", "plane.csv", "plane.json")
+    files = sorted(p for p in (wf.path / "results/runs").rglob("*")
+                   if p.is_file() and (p.parent.name.startswith("align_") or p.name in ours))
+    assert len(files) == 2 * 3 * 3 + 3 * 2 + 2 * 2 * 2
+    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+    wf.snakemake("--cores", "2", "all", "--forcerun", "align_pairs", "layerwise_barriers", "plane_grid",
+                 timeout=1800)
+    assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in files} == before
+
+
+BAD = {
+    "unknown analysis": ({"artefacts": {"table2": {"analyses": ["rebasin"]}}},
+                         "config error at artefacts.table2.analyses.0: 'rebasin' is not one of"),
+    "plane grid below 3 x 3": ({"analysis": {"plane": {"grid": [2, 5], "margin": 0.2}}},
+                               "config error at analysis.plane.grid.0: 2 is less than the minimum of 3"),
+    "activation matching of the ViT": (
+        {"analysis": {"align": {"method": "activation", "seed": 0, "max_sweeps": 10}},
+         "artefacts": {"figure2": {"grid": [[{"model": "vit", "heads": 1, "head_dim": 4}], {"lr": [0.1]}]}}},
+        "config error at analysis.align.method: activation matching is not supported for the ViT-like model"),
+    "plane without a shared init": ({"artefacts": {"figure2": {"analyses": ["plane"]}}},
+                                    "config error at artefacts.figure2.analyses: plane needs the shared "
+                                    "initialisation"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_analysis_config_stops_with_one_line_and_loses_nothing(analysed, case):
+    wf, _ = analysed
+    assert_config_error(wf, *BAD[case])
