@@ -44,7 +44,7 @@ def _agg(wf, artefact="table2"):
 def test_switching_analyses_on_retrains_nothing(analysed):
     _, jobs = analysed
     # only figure2's new (independent-init) setting trains; table2's runs are reused
-    assert jobs["train_pair"] == 2 and jobs["interpolate"] == 2, jobs
+    assert jobs["train_setting"] == 1 and jobs["interpolate"] == 1, jobs      # one job per setting
     assert jobs["align_pairs"] == 3 and jobs["layerwise_barriers"] == 3
     assert jobs["plane_grid"] == 2, jobs                  # one job per setting, both pairs in it
 
