@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import aggregate, datasets, io, snapshots
+from . import aggregate, barrier, datasets, io
 
 
 def _setting_columns(setting: Mapping[str, Any]) -> dict[str, Any]:
@@ -66,9 +66,19 @@ def over_time_table(cells_: Sequence[Mapping[str, Any]], files: Sequence[Mapping
     for c, f in zip(cells_, files):
         metrics = io.read_csv(f["metrics"], aggregate.METRICS_COLUMNS)
         path = io.read_csv(f["interpolation"], aggregate.PATH_COLUMNS + ("epoch",))
-        table = snapshots.summaries(path, metrics)
+        table = summaries(path, metrics)
         front = {"cell": c["cell"], "label": c["label"], "run_id": c["run_id"], "pair": c["pair"]}
         for i, (k, v) in enumerate({**front, **_setting_columns(c["setting"])}.items()):
             table.insert(i, k, [v] * len(table))
         frames.append(table)
     return pd.concat(frames).sort_values(["cell", "epoch", "pair"], kind="stable").reset_index(drop=True)
+
+
+def summaries(paths: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
+    """One row per snapshot epoch of one pair: `barrier.pair_summary` of its path
+    (`paths` has an `epoch` column), diverged when a member had diverged by then."""
+    rows = []
+    for epoch, path in paths.groupby("epoch", sort=True):
+        diverged = bool(metrics.loc[metrics["epoch"] <= epoch, "diverged"].astype(bool).any())
+        rows.append({"epoch": int(epoch), **barrier.pair_summary(path, diverged)})
+    return pd.DataFrame(rows)
