@@ -1,6 +1,7 @@
 """Barrier along training: A and B of a pair save their weights after configured epochs
-(`snapshot_epochs`), every snapshot pair (A_t, B_t) is interpolated, and its barriers are
-summarised per epoch with `lmc.barrier.pair_summary`, as the final pair's are.
+(`snapshot_epochs`); every snapshot pair (A_t, B_t) is interpolated and its barriers are
+summarised per epoch (lmc.dynamics_aggregate.summaries). Imported by the training job, so
+it imports no barrier code (lmc.code digests: a barrier edit must not re-run training).
 
 Files a job writes while it trains (snapshots, a trunk's states) are *staged* beside their
 final path and renamed into place when the job ends: Snakemake deletes the outputs of an
@@ -12,10 +13,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping, Sequence
 
-import pandas as pd
 import torch
 
-from . import barrier, io
+from . import io
 from .logs import log
 
 
@@ -72,13 +72,3 @@ class SnapshotFiles:
                 log.warning("training stopped before epoch %d: its snapshot is the final state", epoch)
                 self.save(epoch, final)
             publish(paths_taken)
-
-
-def summaries(paths: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
-    """One row per snapshot epoch of one pair: `barrier.pair_summary` of its path
-    (`paths` has an `epoch` column), diverged when a member had diverged by then."""
-    rows = []
-    for epoch, path in paths.groupby("epoch", sort=True):
-        diverged = bool(metrics.loc[metrics["epoch"] <= epoch, "diverged"].astype(bool).any())
-        rows.append({"epoch": int(epoch), **barrier.pair_summary(path, diverged)})
-    return pd.DataFrame(rows)

@@ -126,7 +126,7 @@ if SPAWN_RUNS:
         params:
             artefact=lmc_dynamics.SPAWN,
             cells=dynamics_cells(lmc_dynamics.SPAWN, list(SPAWN_POINTS.values())),
-            code=code_of("dynamics"),
+            code=code_of("dynamics_aggregate"),
         script:
             "../scripts/aggregate_dynamics.py"
 
@@ -181,6 +181,6 @@ if SNAPSHOT_RUNS:
         params:
             artefact=lmc_dynamics.SNAPSHOTS,
             cells=dynamics_cells(lmc_dynamics.SNAPSHOTS),
-            code=code_of("dynamics"),
+            code=code_of("dynamics_aggregate"),
         script:
             "../scripts/aggregate_dynamics.py"

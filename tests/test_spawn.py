@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import torch
 
-from lmc import barrier, dynamics_job, grid, interpolate, io, snapshots, spawn, train, train_job
+from lmc import barrier, dynamics_aggregate, dynamics_job, grid, interpolate, io, spawn, train, train_job
 
 
 def setting(**kw):
@@ -136,7 +136,9 @@ def test_snapshot_at_the_last_epoch_gives_the_final_barrier(digits_splits, tmp_p
     alphas = [0.0, 0.25, 0.5, 0.75, 1.0]
     final = barrier.pair_summary(interpolate.evaluate_path(*plain.members, s, splits, alphas, "cpu"), False)
     paths = [interpolate.evaluate_path(*shots[e], s, splits, alphas, "cpu").assign(epoch=e) for e in (1, 3)]
-    along = snapshots.summaries(pd.concat(paths), pd.DataFrame({"epoch": [1, 2, 3], "diverged": False}))
+    along = dynamics_aggregate.summaries(
+        pd.concat(paths), pd.DataFrame({"epoch": [1, 2, 3], "diverged": False})
+    )
     last = along[along["epoch"] == 3].iloc[0]
     for key in ("test_error_barrier", "train_error_barrier", "test_loss_barrier", "test_acc_a"):
         assert last[key] == final[key]
