@@ -64,8 +64,9 @@ def plane_figure(panels: Sequence[tuple[str, pd.DataFrame, Mapping[str, Sequence
                  title: str) -> plt.Figure:
     """One panel per (setting, pair): filled contours of the test error (%) on the plane,
     Θ₀, A and B marked and the straight A–B segment (the linear path) drawn. One colour
-    scale for all panels, capped at the 90th percentile of all grid errors so the region
-    around the networks keeps its detail (darker = higher error; beyond the cap: darkest).
+    scale for all panels, capped at the 90th percentile of all grid errors and with levels
+    spaced quadratically from the lowest error, so the region around the networks keeps its
+    detail (darker = higher error; beyond the cap: darkest).
     The two axes have their own scales: A and B are usually much closer to each other than
     to Θ₀, and an equal aspect would flatten the plane to a line."""
     ncol = min(len(panels), 4)
@@ -73,13 +74,16 @@ def plane_figure(panels: Sequence[tuple[str, pd.DataFrame, Mapping[str, Sequence
     fig, axes = plt.subplots(nrow, ncol, figsize=(3.9 * ncol, 3.5 * nrow + 0.8), squeeze=False)
     errors = np.concatenate([f[f["split"] == "test"]["error"].to_numpy() * 100 for _, f, _ in panels])
     lo, hi = float(errors.min()), float(np.percentile(errors, 90))
-    levels = matplotlib.ticker.MaxNLocator(12).tick_values(lo, hi if hi > lo else lo + 1)
+    hi = hi if hi > lo else lo + 1
+    # levels denser towards the lowest error, so the basin around A and B (and a barrier
+    # of a few % between them) is resolved, not one band
+    levels = lo + (hi - lo) * np.linspace(0, 1, 16) ** 2
     contour = None
     for ax, (name, frame, anchors) in zip(axes.flat, panels):
         test = frame[frame["split"] == "test"].pivot(index="y", columns="x", values="error") * 100
         contour = ax.contourf(test.columns, test.index, test.to_numpy(), levels=levels, cmap="viridis_r",
                               extend="max")
-        ax.contour(test.columns, test.index, test.to_numpy(), levels=levels[::3], colors="white",
+        ax.contour(test.columns, test.index, test.to_numpy(), levels=levels[::2], colors="white",
                    linewidths=0.4, alpha=0.6)
         (xa, ya), (xb, yb) = anchors["a"], anchors["b"]
         ax.plot([xa, xb], [ya, yb], color="white", linestyle="--", linewidth=1.6, label="A–B (linear path)",
@@ -101,6 +105,8 @@ def plane_figure(panels: Sequence[tuple[str, pd.DataFrame, Mapping[str, Sequence
     fig.suptitle(_wrap(title, int(fig.get_figwidth() * 14)), fontsize=10)
     fig.tight_layout(rect=(0, 0.06, 0.92, 1))
     cax = fig.add_axes((0.935, 0.15, 0.015, 0.7))
-    fig.colorbar(contour, cax=cax, label="test error (%)")
+    bar = fig.colorbar(contour, cax=cax, label="test error (%)")
+    bar.set_ticks(levels[::3])
+    bar.ax.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%.1f"))
     fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
     return fig
