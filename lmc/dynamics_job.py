@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import arrays, devices, interpolate, io, snapshots, spawn, train
+from . import arrays, devices, interpolate_job, io, snapshots, spawn, train
 from .logs import log
 from .runs import setup
 
@@ -157,17 +157,9 @@ def paths_job(
     threads: int = 1,
     batch_size: int = 2048,
 ) -> list[pd.DataFrame]:
-    """`lmc.interpolate.evaluate_path` of every (A, B) weight-file pair in `ends`, the
-    splits read once."""
-    setup(threads)
-    with devices.claim_gpu(prefer=device) as dev:
-        splits = {name: arrays.read_split(path, dev) for name, path in betons.items()}
-        return [
-            interpolate.evaluate_path(
-                io.load_weights(a), io.load_weights(b), setting, splits, alphas, dev, batch_size
-            )
-            for a, b in ends
-        ]
+    """The path of every (A, B) weight-file pair in `ends` (spawned pairs, snapshots): the
+    interpolation job's own evaluation, `lmc.interpolate_job.evaluate_paths`."""
+    return interpolate_job.evaluate_paths(setting, betons, ends, alphas, device, threads, batch_size)
 
 
 def by_epoch(paths: Sequence[pd.DataFrame], epochs: Sequence[int]) -> pd.DataFrame:

@@ -6,12 +6,40 @@ so tests can call it."""
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
+
+import pandas as pd
 
 from . import arrays, devices, interpolate, io, provenance
 from .logs import log
 from .runs import setup
+
+
+def _paths(settings: Sequence[Mapping[str, Any]], weights: Sequence[Sequence[tuple[str, str]]],
+           betons: Mapping[str, str], alphas: Sequence[float], device: str, threads: int,
+           batch_size: int) -> Iterator[tuple[int, int, pd.DataFrame]]:
+    """(i, j, path) for the j-th (a.pt, b.pt) of setting i, the splits of `betons` read
+    once (from convert's arrays); start-up and compute logged apart."""
+    setup(threads)
+    with devices.claim_gpu(prefer=device) as dev:
+        splits = {name: arrays.read_split(path, dev) for name, path in betons.items()}
+        started = time.time()
+        log.info("start-up %.1f s (process start to the first evaluated batch)",
+                 started - provenance.process_start())
+        for i, (setting, pairs) in enumerate(zip(settings, weights)):
+            for j, (a, b) in enumerate(pairs):
+                yield i, j, interpolate.evaluate_path(io.load_weights(a), io.load_weights(b), setting, splits,
+                                                      alphas, dev, batch_size)
+    log.info("compute %.1f s: %d pair(s) x %d points on %s", time.time() - started,
+             sum(len(w) for w in weights), len(alphas), ", ".join(splits))
+
+
+def evaluate_paths(setting: Mapping[str, Any], betons: Mapping[str, str], ends: Sequence[tuple[str, str]],
+                   alphas: Sequence[float], device: str = "auto", threads: int = 1,
+                   batch_size: int = 2048) -> list[pd.DataFrame]:
+    """The path of every (A, B) weight-file pair in `ends` of one setting, in order."""
+    return [path for _, _, path in _paths([setting], [ends], betons, alphas, device, threads, batch_size)]
 
 
 def interpolate_job(settings: Sequence[Mapping[str, Any]], weights: Sequence[Sequence[tuple[str, str]]],
@@ -19,19 +47,8 @@ def interpolate_job(settings: Sequence[Mapping[str, Any]], weights: Sequence[Seq
                     device: str = "auto", threads: int = 1, batch_size: int = 2048) -> None:
     """The path between A and B of each pair of each setting (`weights[i][j]`: the a.pt
     and b.pt of setting i's j-th pair) on every split of `betons` (read from convert's
-    arrays, once for all), written to `outputs[i][j]`."""
+    arrays, once for all), written to `outputs[i][j]` as soon as it is computed."""
     if [len(w) for w in weights] != [len(o) for o in outputs] or len(settings) != len(weights):
         raise ValueError("one output per pair of weights, one list of both per setting")
-    setup(threads)
-    with devices.claim_gpu(prefer=device) as dev:
-        splits = {name: arrays.read_split(path, dev) for name, path in betons.items()}
-        started = time.time()
-        log.info("start-up %.1f s (process start to the first evaluated batch)",
-                 started - provenance.process_start())
-        for setting, pairs, outs in zip(settings, weights, outputs):
-            for (a, b), out in zip(pairs, outs):
-                path = interpolate.evaluate_path(io.load_weights(a), io.load_weights(b), setting, splits,
-                                                 alphas, dev, batch_size)
-                io.write_csv(path, out)
-    log.info("compute %.1f s: %d pair(s) x %d points on %s", time.time() - started,
-             sum(len(o) for o in outputs), len(alphas), ", ".join(splits))
+    for i, j, path in _paths(settings, weights, betons, alphas, device, threads, batch_size):
+        io.write_csv(path, outputs[i][j])
