@@ -3,6 +3,7 @@
 #   snakemake --cores 2 table2                      # one artefact
 #   snakemake --cores 2 --configfile=config/quick.yaml all   # offline, small (note the `=`:
 #                                   # --configfile takes several files and would read `all` as one)
+import os
 import sys
 
 from snakemake.exceptions import WorkflowError
@@ -20,6 +21,7 @@ try:
     validate(config, lmc_config.SCHEMA)
 except WorkflowError:
     sys.exit(lmc_config.describe_schema_error(config))
+config["offline_sources"] = lmc_config.offline_sources(config, os.environ)
 for problem in lmc_config.check_offline_sources(config) + lmc_config.check_alphas(config):
     sys.exit(problem)
 

@@ -40,14 +40,32 @@ def describe_schema_error(config: Mapping[str, Any], schema_path: str | os.PathL
             f"(fix it in config.yaml or the --configfile preset; schema: {schema_path})")
 
 
+OFFLINE_ENV_PREFIX = "LMC_OFFLINE_"
+
+
+def offline_sources(config: Mapping[str, Any], environ: Mapping[str, str]) -> dict[str, str]:
+    """The config's `offline_sources`, with `LMC_OFFLINE_<DATASET>` (e.g. LMC_OFFLINE_MNIST)
+    filling in each dataset the config does not name: a machine's local copy is set once
+    in its environment, never as a path written into the project. The config (a preset
+    or `--config offline_sources=...`) wins where both name a dataset."""
+    sources = dict(config.get("offline_sources") or {})
+    for name in datasets.DATASETS:
+        folder = environ.get(OFFLINE_ENV_PREFIX + name.upper(), "")
+        if folder and name not in sources:
+            sources[name] = folder
+    return sources
+
+
 def check_offline_sources(config: Mapping[str, Any]) -> list[str]:
     """Problems with offline dataset folders, found before any job runs."""
     problems = []
     for name, folder in config.get("offline_sources", {}).items():
         if not os.path.isdir(folder):
-            hint = (f"apt-get install dataset-{name.replace('_', '-')}" if "mnist" in name
-                    else "copy the files there")
-            problems.append(f"config error at offline_sources.{name}: folder {folder} does not exist "
+            # Debian packages Fashion-MNIST only; other datasets come from a copy of their files
+            hint = ("apt-get install dataset-fashion-mnist" if name == "fashion_mnist"
+                    else "copy the dataset's original files there")
+            where = f"offline_sources.{name} (or {OFFLINE_ENV_PREFIX}{name.upper()})"
+            problems.append(f"config error at {where}: folder {folder} does not exist "
                             f"({hint}, or remove the key to download instead)")
     return problems
 

@@ -3,11 +3,14 @@ of the workflow in a temporary directory for real `snakemake` runs."""
 from __future__ import annotations
 
 import gzip
+import hashlib
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -38,6 +41,28 @@ def idx_bytes(array: np.ndarray) -> bytes:
     return header + array.astype(np.uint8).tobytes()
 
 
+# The fabricated MNIST-format files are not MNIST: lmc.data refuses any content but the
+# canonical one unless the environment names further accepted hashes. One file for the
+# session, filled by `accept_idx`; real Snakemake runs inherit the variable.
+_ACCEPTED_IDX = Path(tempfile.mkdtemp(prefix="lmc-accepted-idx-")) / "accepted.json"
+os.environ["LMC_EXTRA_IDX_SHA256"] = str(_ACCEPTED_IDX)
+
+
+def accept_idx(folder: Path, dataset: str = "mnist") -> None:
+    """Accept the content of every idx file in `folder` (gzipped or not) as `dataset`'s,
+    for this test session only (lmc.data.EXTRA_IDX_ENV)."""
+    accepted = json.loads(_ACCEPTED_IDX.read_text()) if _ACCEPTED_IDX.exists() else {}
+    for path in sorted(folder.glob("*-ubyte*")):
+        raw = path.read_bytes()
+        content = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+        name = path.name.removesuffix(".gz").replace(".idx", "-idx")
+        hashes = accepted.setdefault(dataset, {}).setdefault(name, [])
+        digest = hashlib.sha256(content).hexdigest()
+        if digest not in hashes:
+            hashes.append(digest)
+    _ACCEPTED_IDX.write_text(json.dumps(accepted))
+
+
 def write_idx_folder(folder: Path, n_train: int = 512, n_test: int = 256, gz: bool = True) -> Path:
     """The four MNIST idx files (gzipped, as distributed) in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -52,6 +77,7 @@ def write_idx_folder(folder: Path, n_train: int = 512, n_test: int = 256, gz: bo
                 (folder / (name + ".gz")).write_bytes(gzip.compress(data, mtime=0))
             else:
                 (folder / name).write_bytes(data)
+    accept_idx(folder)
     return folder
 
 

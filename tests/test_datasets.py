@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import accept_idx
 
 from lmc import beton, data, datasets, tiny_imagenet
 
@@ -50,12 +51,14 @@ def _mnist_arrays(n_train: int = 64, n_test: int = 32) -> dict[str, np.ndarray]:
 
 
 def _write_idx(folder: Path, arrays: dict[str, np.ndarray], gz: bool) -> None:
+    """The files, accepted as MNIST's content for this session (they are not MNIST)."""
     folder.mkdir(parents=True, exist_ok=True)
     for fname, array in arrays.items():
         if gz:
             (folder / (fname + ".gz")).write_bytes(gzip.compress(_idx(array)))
         else:
             (folder / fname).write_bytes(_idx(array))
+    accept_idx(folder)
 
 
 def _assert_mnist(root: Path, name: str, arrays: dict[str, np.ndarray]) -> None:
@@ -133,6 +136,8 @@ def _cut_gzip(path: Path) -> None:
 def test_import_local_rejects_bad_files(tmp_path, spoil, fname, expected):
     _write_idx(tmp_path / "src", _mnist_arrays(), gz=True)
     spoil(tmp_path / "src" / fname)
+    if spoil is not _cut_gzip:
+        accept_idx(tmp_path / "src")    # even content one vouches for must be well-formed
     with pytest.raises(data.DatasetError) as err:
         data.import_local("mnist", tmp_path / "src", tmp_path / "root")
     message = _one_line(err)
@@ -152,8 +157,82 @@ def test_import_local_fashion_mnist_rejects_fabricated_content(tmp_path):
     _write_idx(tmp_path / "src", _mnist_arrays(), gz=True)
     with pytest.raises(data.DatasetError) as err:
         data.import_local("fashion_mnist", tmp_path / "src", tmp_path / "root")
-    assert "content hash differs from the real Fashion-MNIST file train-images-idx3-ubyte" in _one_line(err)
+    assert "is not the real Fashion-MNIST file train-images-idx3-ubyte" in _one_line(err)
     assert not (tmp_path / "root" / "FashionMNIST" / "raw" / "train-images-idx3-ubyte").exists()
+
+
+def test_import_local_mnist_refuses_unvouched_content(tmp_path):
+    """MNIST's canonical hashes are known: content nobody accepted is refused by name."""
+    arrays = _mnist_arrays()
+    (tmp_path / "src").mkdir()
+    for fname, array in arrays.items():     # written without accept_idx
+        (tmp_path / "src" / (fname + ".gz")).write_bytes(gzip.compress(_idx(array)))
+    with pytest.raises(data.DatasetError) as err:
+        data.import_local("mnist", tmp_path / "src", tmp_path / "root")
+    message = _one_line(err)
+    assert message.startswith(f"{tmp_path / 'src' / 'train-images-idx3-ubyte.gz'}: decompressed content")
+    assert "is not the real MNIST file train-images-idx3-ubyte" in message
+
+
+def test_import_local_accepts_dotted_uncompressed_names(tmp_path):
+    arrays = _mnist_arrays()
+    _write_idx(tmp_path / "src", arrays, gz=False)
+    for f in list((tmp_path / "src").iterdir()):
+        f.rename(f.with_name(f.name.replace("-idx", ".idx")))     # train-images.idx3-ubyte
+    manifest = data.prepare("mnist", tmp_path / "root", source=tmp_path / "src")
+    assert manifest["counts"] == {"train": 64, "test": 32}
+    _assert_mnist(tmp_path / "root", "mnist", arrays)
+
+
+def test_extra_hashes_file_unreadable_is_one_line(tmp_path, monkeypatch):
+    _write_idx(tmp_path / "src", _mnist_arrays(), gz=True)
+    (tmp_path / "bad.json").write_text("{not json")
+    monkeypatch.setenv(data.EXTRA_IDX_ENV, str(tmp_path / "bad.json"))
+    with pytest.raises(data.DatasetError) as err:
+        data.import_local("mnist", tmp_path / "src", tmp_path / "root")
+    assert f"{tmp_path / 'bad.json'} (environment variable {data.EXTRA_IDX_ENV}): not a readable JSON" in (
+        _one_line(err))
+
+
+# ---------------------------------------------------------------- the real MNIST, by content
+REAL_MNIST = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "mnist"
+needs_real_mnist = pytest.mark.skipif(
+    not (REAL_MNIST / "train-labels-idx1-ubyte.gz").exists(),
+    reason=f"the real MNIST is not at {REAL_MNIST} (an offline copy that only some machines have)")
+
+
+@needs_real_mnist
+def test_real_mnist_recompressed_or_plain_is_accepted(tmp_path):
+    """Any compression passes: gzip level 1 for train, plain dotted files for test; the
+    canonical counts (60000/10000) and class counts follow."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for f in REAL_MNIST.glob("*.gz"):
+        content = gzip.decompress(f.read_bytes())
+        name = f.name.removesuffix(".gz")
+        if name.startswith("train"):
+            (src / f.name).write_bytes(gzip.compress(content, compresslevel=1, mtime=1))
+        else:
+            (src / name.replace("-idx", ".idx")).write_bytes(content)
+    manifest = data.prepare("mnist", tmp_path / "root", source=src)
+    assert manifest["counts"] == {"train": 60000, "test": 10000}
+    _, y = data.load_split("mnist", tmp_path / "root", "test")
+    assert np.bincount(y).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+@needs_real_mnist
+def test_real_mnist_one_flipped_byte_is_refused(tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(REAL_MNIST, src)
+    content = bytearray(gzip.decompress((src / "t10k-images-idx3-ubyte.gz").read_bytes()))
+    content[5000] ^= 0x01                           # one pixel of one image, header intact
+    (src / "t10k-images-idx3-ubyte.gz").write_bytes(gzip.compress(bytes(content)))
+    with pytest.raises(data.DatasetError) as err:
+        data.import_local("mnist", src, tmp_path / "root")
+    message = _one_line(err)
+    assert message.startswith(f"{src / 't10k-images-idx3-ubyte.gz'}: decompressed content")
+    assert "not the real MNIST file t10k-images-idx3-ubyte" in message
+    assert not (tmp_path / "root" / "MNIST" / "raw" / "t10k-images-idx3-ubyte").exists()
 
 
 def test_import_local_missing_folder_and_non_idx_dataset(tmp_path):
@@ -441,3 +520,17 @@ def test_beton_round_trip(tmp_path):
     np.testing.assert_array_equal(bx.numpy(), x)
     np.testing.assert_array_equal(by.numpy(), y)
 
+
+
+# ---------------------------------------------------------------- offline sources from the environment
+def test_offline_sources_from_environment_fill_in_but_never_override():
+    from lmc import config as lmc_config
+
+    env = {"LMC_OFFLINE_MNIST": "/data/mnist", "LMC_OFFLINE_FASHION_MNIST": "/env/fmnist", "HOME": "/root"}
+    cfg = {"offline_sources": {"fashion_mnist": "/cfg/fmnist"}}
+    assert lmc_config.offline_sources(cfg, env) == {"fashion_mnist": "/cfg/fmnist", "mnist": "/data/mnist"}
+    assert lmc_config.offline_sources({"offline_sources": {}}, {}) == {}
+    problems = lmc_config.check_offline_sources({"offline_sources": {"mnist": "/nonexistent/m"}})
+    assert problems == ["config error at offline_sources.mnist (or LMC_OFFLINE_MNIST): "
+                        "folder /nonexistent/m does not exist (copy the dataset's original files there, "
+                        "or remove the key to download instead)"]

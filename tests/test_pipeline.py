@@ -127,8 +127,8 @@ BAD_CONFIGS = {
                                   "config error: bundle: 2 with pairs_per_job: 1: a bundle trains every pair "
                                   "of its settings"),
     "missing offline dataset": ({"offline_sources": {"fashion_mnist": "/nonexistent/fmnist"}},
-                                "config error at offline_sources.fashion_mnist: "
-                                "folder /nonexistent/fmnist does not exist"),
+                                "config error at offline_sources.fashion_mnist "
+                                "(or LMC_OFFLINE_FASHION_MNIST): folder /nonexistent/fmnist does not exist"),
 }
 
 
