@@ -7,7 +7,7 @@ import pandas as pd
 
 from .claim_cells import frames, make_cell, matches
 from .claim_checks import TEST, Claim, level, one, per_group, warm
-from .names import as_int, model_title, opt_lr
+from .names import MODEL_TITLES, as_int, model_title, opt_lr
 from .verdicts import Verdict, combine, connected, greater, not_testable
 
 # The paper's datasets in its order of complexity (§4 "Role of dataset", App. E). Others
@@ -49,7 +49,8 @@ _DATA = "The more complex the dataset, the larger the barrier and the difference
         "test barriers."
 COMPLEX = Claim("Normalised test barriers (Eq. 2) grow with dataset complexity, MNIST < CIFAR-10 < "
                 "CIFAR-100 < Tiny-ImageNet", "§4 Role of dataset, Figure 3", _DATA, "Figure 3")
-GAP = Claim("The gap |B̄_train − B̄_test| (Eq. 2) grows with dataset complexity",
+GAP = Claim("The gap between train and test normalised barriers (Eq. 2, absolute difference) grows with "
+            "dataset complexity",
             "§4 Role of dataset, Figure 3", _DATA, "Figure 3")
 ADAM_MLP = Claim(
     "ADAM gives MLPs larger barriers than SGD at the same dataset, depth and rate level (High, Med)",
@@ -160,7 +161,7 @@ def _versus_lcn(model: str):
         big, small = frames(rows, _is(model, HIGH_MED)), frames(rows, _is("lcn", HIGH_MED))
         if not big or not small:
             return None
-        a = one(text, "Figure 2", big, f"the {model} setting", _f2_name)
+        a = one(text, "Figure 2", big, f"the {MODEL_TITLES[model]} setting", _f2_name)
         b = one(text, "Figure 2", small, "the LC-CNN setting", _f2_name)
         for x in (a, b):
             if isinstance(x, Verdict):

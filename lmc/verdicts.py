@@ -106,9 +106,9 @@ def unusable(c: Cell) -> str | None:
         return f"{c.name} diverged (the paper's `*`)"
     if c.untrained:
         return f"{c.name} did not train: {c.untrained}"
-    if c.pairs < MIN_PAIRS:
-        return f"{c.name} has {c.pairs} pair: one draw of the SGD noise says nothing about the setting " \
-               f"(set pairs ≥ {MIN_PAIRS})"
+    if len(c.values) < MIN_PAIRS:         # pairs with a finite barrier
+        return f"{c.name} has {len(c.values)} pair: one draw of the SGD noise says nothing about the " \
+               f"setting (set pairs ≥ {MIN_PAIRS})"
     return None
 
 
