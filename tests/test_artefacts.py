@@ -349,6 +349,10 @@ def test_full_config_dry_run(config):
     assert int(stats["spawn_pairs"]) == int(stats["interpolate_spawned"]) == 5 * 7     # k > 0
     assert int(stats["total"]) <= 300
     assert int(stats["parameter_counts"]) == 1
+    # the claims read every artefact they have claims about (Figure 1, Table 4, Figure 5 too)
+    claims_input = re.search(r"rule render_claims:\n\s+input: ([^\n]*)", text).group(1)
+    sources = artefacts.ARTEFACTS["claims"].sources
+    assert len(sources) == 7 and claims_input.split(", ") == [f"results/barriers/{a}.csv" for a in sources]
     for a in ("table1", "table2", "table4", "figure1", "figure2", "figure3", "figure5"):
         assert int(stats[f"render_{a}"]) == 1
     # Table 2's "SGD ↑Lr" is also Figure 1's (2-Layer, p = 0, lr 0.1): trained once.
