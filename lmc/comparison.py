@@ -316,7 +316,18 @@ def _provenance(frame: pd.DataFrame) -> str:
     ds = ", ".join(sorted({datasets.info(str(d)).title for d in run["dataset"] if d}))
     epochs = ", ".join(str(int(e)) for e in sorted(set(run["epochs"].dropna())))
     pairs = ", ".join(str(int(p)) for p in sorted(set(run["pairs"].dropna())))
-    return f"Run here: {ds or 'the configured datasets'}; {epochs} epochs (paper: 200); {pairs} pair(s) per setting."
+    return (f"Run here: {ds or 'the configured datasets'}; {epochs} epochs (paper: 200); "
+            f"{pairs} pair(s) per setting.")
+
+
+def figure_caption(frame: pd.DataFrame) -> str:
+    """What the figure stands on: the dataset, epochs and pairs of the cells run, and how
+    many printed cells were run."""
+    cellwise = frame["relation"].isin(["=", "*"]) & frame["metric"].isin(["error_barrier", "test_accuracy"])
+    printed = frame[cellwise]
+    cells_run = printed[printed["verdict"] != NOT_RUN]
+    return (f"Paper comparison: this project (y) against the paper (x), {cells_run['id'].nunique()} of "
+            f"{printed['id'].nunique()} printed barrier and accuracy cells run. {_provenance(frame)}")
 
 
 def counts_text(frame: pd.DataFrame) -> str:
@@ -343,9 +354,9 @@ def comparison_table(frame: pd.DataFrame, threshold: float) -> Table:
                f"optimiser, learning rate, warm-up, ...). {_provenance(frame)}")
     notes = [
         f"Verdicts: {counts_text(frame)}.",
-        f"Error barriers (Eq. 1, %): agree when the paper's value and every pair here lie on the same side of "
-        f"the paper's LMC threshold ({threshold:g} %, §2); 'pairs straddle' when the pairs here fall on both "
-        "sides; 'not trained here' when the endpoints stay below twice chance accuracy.",
+        "Error barriers (Eq. 1, %): agree when the paper's value and every pair here lie on the same side "
+        f"of the paper's LMC threshold ({threshold:g} %, §2); 'pairs straddle' when the pairs here fall on "
+        "both sides; 'not trained here' when the endpoints stay below twice chance accuracy.",
         f"Test accuracies (%): agree within ±{ACCURACY_TOLERANCE:g} points (endpoints A and B pooled). "
         "Parameter counts: agree when equal at the printed precision. Bounds of Table 1's caption: "
         "judged on the lowest (above) or highest (below) of the cells the paper does not mark `*`.",
