@@ -16,7 +16,7 @@ class Artefact:
     title: str         # how the paper names it, e.g. "Table 2"
     figure: bool       # a figure in the paper: rendered as a plot besides its table of numbers
     trained: bool      # made from its own trained pairs (False: from the model classes or other artefacts)
-    sources: tuple[str, ...] = ()   # the artefacts whose aggregated barriers it reads (claims)
+    sources: tuple[str, ...] = ()   # the artefacts whose results it reads (claims, paper_comparison)
     # what its barriers are measured between: "pairs" (each setting's final A and B),
     # "spawn" (A and B spawned from a trunk at k, lmc.spawn), "snapshots" (A_t and B_t
     # along training, lmc.snapshots); the last two have their own rules (rules/dynamics.smk)
@@ -40,6 +40,10 @@ ARTEFACTS: dict[str, Artefact] = {
         # Table 4 has Figure 3's runs: its claims read either; Figure 5 is compared with Figure 3.
         Artefact("claims", "Claims", figure=False, trained=False,
                  sources=("table1", "figure1", "table2", "figure2", "figure3", "table4", "figure5")),
+        # Beyond the paper: every number the paper prints beside this project's (lmc.comparison);
+        # Table 4 prints the accuracies of the Figure 3 runs, Table 3 the parameter counts.
+        Artefact("paper_comparison", "Paper comparison", figure=True, trained=False,
+                 sources=("table1", "table2", "table3", "table4", "figure3")),
         # Beyond the paper: when LMC appears. Spawn-at-k instability and barriers along training.
         Artefact("instability", "Instability", figure=True, trained=True, kind="spawn"),
         Artefact("barrier_over_time", "Barrier over time", figure=True, trained=True, kind="snapshots"),

@@ -7,7 +7,21 @@ from typing import Any
 
 import pandas as pd
 
-from . import aligned, claims, formats, io, layout, names, parameter_counts, plots, summary, tables
+from . import (
+    aligned,
+    claims,
+    comparison,
+    comparison_plot,
+    formats,
+    io,
+    layout,
+    names,
+    paper_values,
+    parameter_counts,
+    plots,
+    summary,
+    tables,
+)
 from .artefacts import ARTEFACTS
 
 
@@ -54,4 +68,19 @@ def render_claims(barriers_csvs: Mapping[str, str], outputs: Mapping[str, str]) 
     (artefact -> barriers CSV; only the configured ones)."""
     table = claims.claims_table({name: pd.read_csv(path) for name, path in barriers_csvs.items()})
     write_table(table, outputs)
+    return table
+
+
+def render_paper_comparison(values_csv: str, results_csvs: Mapping[str, str],
+                            outputs: Mapping[str, str]) -> layout.Table:
+    """The paper comparison (md, tex, csv, html; png, pdf) from the paper-values file and
+    the configured source artefacts' results (artefact -> aggregated barriers CSV;
+    table3 -> its parameter-count CSV)."""
+    values = paper_values.load(values_csv)
+    frame = comparison.compare(values, {name: pd.read_csv(path) for name, path in results_csvs.items()})
+    threshold = paper_values.lmc_threshold_percent(values)
+    table = comparison.comparison_table(frame, threshold)
+    write_table(table, outputs)
+    plots.save(comparison_plot.figure(frame, threshold, comparison.figure_caption(frame)),
+               outputs["png"], outputs["pdf"])
     return table

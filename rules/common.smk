@@ -334,12 +334,12 @@ def table_outputs(artefact):
 
 
 def figure_outputs(artefact):
-    """The paper's figure of a figure artefact, and the path figure of every artefact made
-    from final pairs."""
+    """The figure of a figure artefact (the paper's, or one beyond it such as the paper
+    comparison), and the path figure of every artefact made from final pairs."""
     out = {}
     if artefact in FINAL_PAIRS:
         out.update({f"paths_{ext}": figure_file(f"{artefact}_paths", ext) for ext in ("png", "pdf")})
-    if artefact in FIGURES:
+    if lmc_artefacts.ARTEFACTS[artefact].figure:
         out.update({ext: figure_file(artefact, ext) for ext in ("png", "pdf")})
     return out
 
@@ -349,8 +349,9 @@ def artefact_outputs(artefacts):
     out = []
     for a in artefacts:
         out += list(table_outputs(a).values())
+        out += list(figure_outputs(a).values())
         if a in TRAINED:
-            out += list(figure_outputs(a).values()) + analysis_outputs(a)  # rules/analyses.smk
+            out += analysis_outputs(a)  # rules/analyses.smk
     return out
 
 
@@ -366,6 +367,21 @@ def artefact_provenance(artefact):
 def claims_sources():
     """The configured artefacts whose barriers the claims table reads."""
     return lmc_artefacts.sources("claims", TRAINED)
+
+
+def paper_values_file():
+    """The paper's printed numbers (lmc.paper_values): data, so an edit re-runs the comparison."""
+    return "config/paper_values.csv"
+
+
+def comparison_inputs():
+    """What the paper comparison reads, per configured source artefact: the aggregated
+    barriers of the trained ones, Table 3's parameter counts (lmc.comparison)."""
+    present = [*TRAINED, *(["table3"] if "table3" in ARTEFACTS else [])]
+    return {
+        a: table_file(a, "csv") if a == "table3" else barriers_file(artefact=a)
+        for a in lmc_artefacts.sources("paper_comparison", present)
+    }
 
 
 def table3_points():

@@ -117,6 +117,44 @@ if "claims" in ARTEFACTS:
             "../scripts/claims.py"
 
 
+if "paper_comparison" in ARTEFACTS:
+
+    rule render_paper_comparison:
+        input:
+            **comparison_inputs(),
+            values=paper_values_file(),
+        output:
+            md=table_file("paper_comparison", "md"),
+            tex=table_file("paper_comparison", "tex"),
+            csv=table_file("paper_comparison", "csv"),
+            html=report(
+                table_file("paper_comparison", "html"),
+                caption="../docs/report/paper_comparison.rst",
+                category=artefact_title("paper_comparison"),
+                labels={"artefact": "paper_comparison", "file": "table"},
+            ),
+            png=report(
+                figure_file("paper_comparison", "png"),
+                caption="../docs/report/paper_comparison.rst",
+                category=artefact_title("paper_comparison"),
+                labels={"artefact": "paper_comparison", "file": "figure"},
+            ),
+            pdf=figure_file("paper_comparison", "pdf"),
+        log:
+            log_file("render", "paper_comparison"),
+        localrule: True
+        conda:
+            "../envs/lmc.yaml"
+        resources:
+            mem_mb=2000,
+            runtime=10,
+        params:
+            sources=list(comparison_inputs()),
+            code=code_of("render"),
+        script:
+            "../scripts/paper_comparison.py"
+
+
 # One named target per artefact in the config: `snakemake table2`, `snakemake figure1`, ...
 for _artefact in ARTEFACTS:
 

@@ -1,0 +1,7 @@
+"""Every number the paper prints beside this project's result (rule: render_paper_comparison)."""
+from lmc import logs, render
+
+logs.to_file(snakemake.log[0])
+render.render_paper_comparison(snakemake.input.values,
+                               {name: snakemake.input[name] for name in snakemake.params.sources},
+                               dict(snakemake.output.items()))
