@@ -1,18 +1,8 @@
 """From an artefact's aggregated barriers to the cells a claim compares: which pairs
 trained, which settings belong together, and which cell plays which role.
 
-**Trained.** A pair counts as trained when both endpoints reach the dataset's test
-accuracy floor; otherwise it is "not trained", like a diverged pair (`*`), and its
-barrier enters no claim: a network that never left its initialisation has B ≈ 0 and
-would pass for linearly connected. The floors (ACCURACY_FLOORS) are:
-- MNIST 90 %: the paper's own criterion (Table 1's caption: every model "above 90 % test
-  accuracy" except the `*` cells); logistic regression alone reaches ≈ 92 %.
-- Fashion-MNIST 80 %: not in the paper; the same margin below logistic regression,
-  which reaches ≈ 84 % (Xiao et al. 2017's benchmark), while MLPs reach 88-90 %.
-- Other datasets, twice chance (1 / classes): the paper prints MLP accuracies as low as
-  14.26 % on CIFAR-100 and 1.68 % on Tiny-ImageNet (Table 4) as results, so the floor only
-  tells learning from chance: every Table 4 cell passes it (CIFAR-10 20 %, CIFAR-100 2 %,
-  Tiny-ImageNet 1 %) and a network at chance fails it.
+**Trained.** A pair whose endpoints stay below the dataset's test accuracy floor is
+"not trained" (`lmc.trained`), like a diverged pair (`*`), and enters no claim.
 
 **Groups.** A claim names the setting keys it is about ("own" keys: optimizer and lr for
 "ADAM > SGD"). The artefact's cells are split by every other key that varies between
@@ -29,31 +19,14 @@ import pandas as pd
 from . import datasets
 from .grid import COMMON_KEYS, MODEL_KEYS, OPTIMIZER_KEYS
 from .summary import cells as split_cells
+from .trained import untrained
 from .verdicts import Cell
 
-# Test accuracy (fraction) both endpoints of a pair must reach (module docstring).
-ACCURACY_FLOORS = {"mnist": 0.90, "fashion_mnist": 0.80}
 MODEL_ONLY = tuple(dict.fromkeys(k for keys in MODEL_KEYS.values() for k in keys))
 OPTIMIZER_ONLY = tuple(dict.fromkeys(k for keys in OPTIMIZER_KEYS.values() for k in keys))
 SETTING_KEYS = COMMON_KEYS + MODEL_ONLY + OPTIMIZER_ONLY + ("shared_init",)
 
 Frame = tuple[pd.Series, pd.DataFrame]        # a setting's first row and all its pairs
-
-
-def accuracy_floor(dataset: str) -> float:
-    """The test accuracy (fraction) both endpoints of a trained pair reach."""
-    return ACCURACY_FLOORS.get(dataset, 2.0 / datasets.info(dataset).classes)
-
-
-def untrained(g: pd.DataFrame) -> str:
-    """'' when every pair of a setting trained, else which pair did not and why."""
-    floor = accuracy_floor(str(g["dataset"].iloc[0]))
-    for _, r in g.iterrows():
-        acc = min(float(r["test_acc_a"]), float(r["test_acc_b"]))
-        if not acc >= floor:           # NaN too
-            return (f"pair {int(r['pair'])}: endpoint test accuracy {100 * acc:.1f} % "
-                    f"< {100 * floor:g} % floor for {r['dataset_title']}")
-    return ""
 
 
 def diverged(g: pd.DataFrame) -> bool:

@@ -10,7 +10,7 @@ import math
 import pandas as pd
 import pytest
 
-from lmc import claim_cells, claims, claims_interventions, claims_linear, formats, verdicts
+from lmc import claims, claims_interventions, claims_linear, formats, trained, verdicts
 from lmc.claims import NOT_SUPPORTED, NOT_TESTABLE, SUPPORTED
 
 BASE = {"dataset": "mnist", "dataset_title": "MNIST", "model": "mlp", "depth": 2, "width": 512, "slope": 0.0,
@@ -181,7 +181,7 @@ def test_one_untrained_pair_spoils_the_cell():
 
 
 def test_accuracy_floors_admit_the_papers_cells():
-    floor = claim_cells.accuracy_floor
+    floor = trained.accuracy_floor
     assert floor("mnist") == 0.90 and floor("fashion_mnist") == 0.80
     # Table 4's lowest accuracies pass; chance does not
     assert floor("cifar100") < 0.1426 and floor("tiny_imagenet") < 0.0168 and floor("cifar10") < 0.5424

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from conftest import copy_workflow, jobs_per_rule, tiny_config
 
-from lmc import claim_cells
+from lmc import trained
 
 
 def test_claims_rendered_from_the_runs(finished_workflow, digits_folder, tmp_path):
@@ -25,7 +25,7 @@ def test_claims_rendered_from_the_runs(finished_workflow, digits_folder, tmp_pat
     agg = pd.read_csv(res / "barriers/table2.csv")
     sgd = agg[agg["optimizer"] == "sgd"]
     minimal = numbers[numbers["claim"].str.startswith("The minimal model")].iloc[0]
-    if (sgd[["test_acc_a", "test_acc_b"]] < claim_cells.accuracy_floor("mnist")).any().any():
+    if (sgd[["test_acc_a", "test_acc_b"]] < trained.accuracy_floor("mnist")).any().any():
         assert minimal["verdict"] == "not testable at this scale" and "did not train" in minimal["reason"]
         assert bool(minimal["not_trained"])
     else:
