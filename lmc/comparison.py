@@ -14,8 +14,8 @@ Verdicts:
   pairs lie on the other side; "pairs straddle 2 %" when the project's pairs fall on
   both sides (the paper defines LMC per pair of runs, and one number per cell cannot
   say which side a split cell is on). "not trained here" when an endpoint is below the
-  dataset's accuracy floor (lmc.trained, the claims' test): a network that did not learn has no barrier to speak of,
-  and B ≈ 0 must not read as "connected".
+  dataset's accuracy floor (lmc.trained, the claims' test): a network that did not
+  learn has no barrier to speak of, and B ≈ 0 must not read as "connected".
 - accuracies: "agree" within ACCURACY_TOLERANCE percentage points.
 - parameter counts: "agree" when the count rounds to the printed value at its printed
   precision.
