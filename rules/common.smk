@@ -130,6 +130,20 @@ def code_of(*roots):
     return lmc_code.digest(*roots)
 
 
+def operational(value):
+    """A param that never decides a re-run (device, checkpoint_every, eval batch size, and
+    how runs are packed into jobs: which settings, pairs, seeds, state and log files), for
+    `value` or `value(wildcards)`. Snakemake leaves a param function that takes
+    `resources` out of the params it compares, as one derived from the job itself
+    (snakemake/rules.py, _is_deriving_function); a setting change still re-runs its jobs,
+    as it changes the run id and so every path. docs/reliability.md, "What re-runs what"."""
+
+    def param(wildcards, resources):
+        return value(wildcards) if callable(value) else value
+
+    return param
+
+
 def setting_of(wildcards):
     return RUNS[wildcards.run]
 
