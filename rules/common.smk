@@ -393,8 +393,11 @@ def missing_intermediates(artefacts):
     partial = [f for f in missing if os.path.isdir(os.path.dirname(f))]
     if partial and partial[0] not in _ANNOUNCED:
         _ANNOUNCED.add(partial[0])
-        print(f"lmc: {len(partial)} intermediate file(s) missing beside finished results (first: "
-              f"{partial[0]}); the jobs that make them and the jobs after them will run", file=sys.stderr)
+        print(
+            f"lmc: {len(partial)} intermediate file(s) missing beside finished results (first: "
+            f"{partial[0]}); the jobs that make them and the jobs after them will run",
+            file=sys.stderr,
+        )
     return sorted(set(missing))
 
 
