@@ -139,7 +139,10 @@ def operational(value):
     as it changes the run id and so every path. docs/reliability.md, "What re-runs what"."""
 
     def param(wildcards, resources):
-        return value(wildcards) if callable(value) else value
+        if callable(value):
+            return value(wildcards)
+        # a path pattern: what Snakemake does with a plain string param
+        return value.format(**wildcards) if isinstance(value, str) else value
 
     return param
 
