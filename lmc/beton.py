@@ -163,6 +163,12 @@ def check_beton_unchanged(beton: str | os.PathLike) -> None:
     stat, written = beton.stat(), rec.stat().st_mtime_ns
     if stat.st_size == record["bytes"] and stat.st_mtime_ns <= written <= stat.st_mtime_ns + RECORD_DELAY_NS:
         return
+    if stat.st_size == record["bytes"] and written > stat.st_mtime_ns + RECORD_DELAY_NS:
+        # the record was written long after its file: if they disagree, the record was edited
+        if file_sha256(beton) != record["file_sha256"]:
+            raise BetonError(f"{rec}: its file_sha256 differs from {beton.name}, and it was written long after "
+                             f"it (edited?); {rebuild_hint(beton)}")
+        return
     check_beton(beton, record)
 
 
