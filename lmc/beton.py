@@ -166,8 +166,8 @@ def check_beton_unchanged(beton: str | os.PathLike) -> None:
     if stat.st_size == record["bytes"] and written > stat.st_mtime_ns + RECORD_DELAY_NS:
         # the record was written long after its file: if they disagree, the record was edited
         if file_sha256(beton) != record["file_sha256"]:
-            raise BetonError(f"{rec}: its file_sha256 differs from {beton.name}, and it was written long after "
-                             f"it (edited?); {rebuild_hint(beton)}")
+            raise BetonError(f"{rec}: its file_sha256 differs from {beton.name}, and it was written long "
+                             f"after it (edited?); {rebuild_hint(beton)}")
         return
     check_beton(beton, record)
 
