@@ -9,10 +9,10 @@ from typing import Any
 
 import pandas as pd
 
-from . import barrier, datasets, io
+from . import barrier, datasets, result_files
 
-METRICS_COLUMNS = ("epoch", "member", "train_loss", "diverged")
-PATH_COLUMNS = ("split", "alpha", "loss", "error", "accuracy")
+METRICS_COLUMNS = result_files.METRICS_COLUMNS
+PATH_COLUMNS = result_files.PATH_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -32,9 +32,9 @@ class PairFiles:
 
 def pair_row(f: PairFiles, setting: dict[str, Any] | None = None) -> dict[str, Any]:
     """One pair's row; `setting` given, f.setting_json is not read."""
-    setting = json.loads(open(f.setting_json).read()) if setting is None else setting
-    metrics = io.read_csv(f.metrics_csv, METRICS_COLUMNS)
-    path = io.read_csv(f.interpolation_csv, PATH_COLUMNS)
+    setting = result_files.read_json(f.setting_json, ("dataset", "epochs")) if setting is None else setting
+    metrics = result_files.read_metrics(f.metrics_csv, setting.get("epochs"))
+    path = result_files.read_path(f.interpolation_csv)
     diverged = bool(metrics["diverged"].any())
     last = metrics[metrics["epoch"] == metrics["epoch"].max()].set_index("member")
     row: dict[str, Any] = {"cell": f.cell, "label": f.label, "run_id": f.run_id, "pair": f.pair}
@@ -46,7 +46,7 @@ def pair_row(f: PairFiles, setting: dict[str, Any] | None = None) -> dict[str, A
     row["final_train_loss_b"] = float(last.loc["b", "train_loss"])
     row.update(barrier.pair_summary(path, diverged))
     if f.aligned_csv:
-        aligned = barrier.pair_summary(io.read_csv(f.aligned_csv, PATH_COLUMNS), diverged)
+        aligned = barrier.pair_summary(result_files.read_path(f.aligned_csv), diverged)
         row["align_method"] = f.align_method
         row.update({f"aligned_{k}": v for k, v in aligned.items() if "barrier" in k})
     return row
@@ -69,7 +69,7 @@ def paths(files: Sequence[PairFiles]) -> pd.DataFrame:
         for kind, csv in (("naive", f.interpolation_csv), ("aligned", f.aligned_csv)):
             if not csv:
                 continue
-            p = io.read_csv(csv, PATH_COLUMNS)
+            p = result_files.read_path(csv)
             p.insert(0, "path", kind)
             p.insert(0, "pair", f.pair)
             p.insert(0, "run_id", f.run_id)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import analysis_plots, io, layerwise, names, plots
+from . import analysis_plots, io, layerwise, names, plots, result_files
 from .artefacts import title as artefact_title
 from .layout import Cells, Table, layout
 from .render import write_table
@@ -44,7 +44,7 @@ def layerwise_table(agg: pd.DataFrame, lw: pd.DataFrame, title: str) -> Table:
 
 def render_layerwise(artefact: str, barriers_csv: str, cells: Sequence[Mapping[str, Any]],
                      outputs: Mapping[str, str]) -> Table:
-    agg = pd.read_csv(barriers_csv)
+    agg = result_files.read_barriers(barriers_csv)
     lw = layerwise.aggregate(cells)
     io.write_csv(lw, outputs["barriers"])
     title = artefact_title(artefact)
@@ -58,7 +58,7 @@ def render_layerwise(artefact: str, barriers_csv: str, cells: Sequence[Mapping[s
 
 def render_plane(artefact: str, barriers_csv: str, cells: Sequence[Mapping[str, Any]],
                  outputs: Mapping[str, str]) -> None:
-    agg = pd.read_csv(barriers_csv)
+    agg = result_files.read_barriers(barriers_csv)
     panels = []
     titles = names.cell_titles(agg)
     for c in cells:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .beton import BetonError, Split, rebuild_hint
+from .beton import BetonError, Split, beton_record, rebuild_hint
 from .data import content_sha256, file_sha256
 from .io import atomic_write, write_json
 
@@ -72,6 +72,7 @@ def check_unchanged(beton: str | os.PathLike) -> None:
     if not all(files[k].exists() for k in files):
         return
     record = _record(beton)
+    _check_agrees_with_beton_record(beton, record)
     newest = files["record"].stat().st_mtime_ns
     for kind in ("images", "labels"):
         stat = files[kind].stat()
@@ -81,6 +82,24 @@ def check_unchanged(beton: str | os.PathLike) -> None:
         if stat.st_mtime_ns > newest and file_sha256(files[kind]) != record[kind]["file_sha256"]:
             raise BetonError(f"{files[kind]}: changed since convert wrote it (sha256 differs from "
                              f"{files['record'].name}); {rebuild_hint(beton)}")
+
+
+def _check_agrees_with_beton_record(beton: str | os.PathLike, record: dict) -> None:
+    """Both records convert wrote for a split hold its content hash; a record edited by
+    hand differs from the other. Then the arrays decide which one lies (one pass over
+    them, only in that case), and the error names it, before any job is planned."""
+    from .beton import record_path
+
+    if not record_path(beton).exists():
+        return
+    other = beton_record(beton)
+    if other["content_sha256"] == record.get("content_sha256"):
+        return
+    files = paths(beton)
+    actual = content_sha256(np.load(files["images"], mmap_mode="r"), np.load(files["labels"], mmap_mode="r"))
+    wrong = files["record"] if actual != record.get("content_sha256") else record_path(beton)
+    raise BetonError(f"{wrong}: its content_sha256 differs from the arrays it describes (edited?); "
+                     f"{rebuild_hint(beton)}")
 
 
 def read_split(beton: str | os.PathLike, device: torch.device | str) -> Split:

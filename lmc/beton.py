@@ -160,10 +160,21 @@ def check_beton_unchanged(beton: str | os.PathLike) -> None:
     if not (beton.exists() and rec.exists()):
         return
     record = beton_record(beton)
-    stat = beton.stat()
-    if stat.st_size == record["bytes"] and stat.st_mtime_ns <= rec.stat().st_mtime_ns:
+    stat, written = beton.stat(), rec.stat().st_mtime_ns
+    if stat.st_size == record["bytes"] and stat.st_mtime_ns <= written <= stat.st_mtime_ns + RECORD_DELAY_NS:
+        return
+    if stat.st_size == record["bytes"] and written > stat.st_mtime_ns + RECORD_DELAY_NS:
+        # the record was written long after its file: if they disagree, the record was edited
+        if file_sha256(beton) != record["file_sha256"]:
+            raise BetonError(f"{rec}: its file_sha256 differs from {beton.name}, and it was written long "
+                             f"after it (edited?); {rebuild_hint(beton)}")
         return
     check_beton(beton, record)
+
+
+# convert writes a record right after its file; one written much later was edited (its
+# hashes are then checked against the file, which costs one pass over it)
+RECORD_DELAY_NS = 60 * 10**9
 
 
 def _pipelines():

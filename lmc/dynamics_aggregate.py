@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import aggregate, barrier, datasets, io
+from . import aggregate, barrier, datasets, result_files
 
 
 def _setting_columns(setting: Mapping[str, Any]) -> dict[str, Any]:
@@ -45,7 +45,7 @@ def instability_table(
             interpolation_csv=f["interpolation"],
         )
         row = aggregate.pair_row(pf, dict(c["setting"]))
-        seeds = json.loads(open(f["seeds"]).read())
+        seeds = result_files.read_seeds(f["seeds"])
         row.update(
             {
                 "spawn_unit": c["unit"],
@@ -64,8 +64,8 @@ def over_time_table(cells_: Sequence[Mapping[str, Any]], files: Sequence[Mapping
     its metrics and snapshot interpolation (column epoch)."""
     frames = []
     for c, f in zip(cells_, files):
-        metrics = io.read_csv(f["metrics"], aggregate.METRICS_COLUMNS)
-        path = io.read_csv(f["interpolation"], aggregate.PATH_COLUMNS + ("epoch",))
+        metrics = result_files.read_metrics(f["metrics"], c["setting"].get("epochs"))
+        path = result_files.read_path(f["interpolation"], extra=("epoch",))
         table = summaries(path, metrics)
         front = {"cell": c["cell"], "label": c["label"], "run_id": c["run_id"], "pair": c["pair"]}
         for i, (k, v) in enumerate({**front, **_setting_columns(c["setting"])}.items()):

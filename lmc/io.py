@@ -17,9 +17,12 @@ class CorruptFileError(RuntimeError):
     """A result file cannot be read; the message names it and says how to rebuild it."""
 
 
-def _rebuild_hint(path: str | os.PathLike) -> str:
-    return (f"delete it (rm {path}) and run snakemake again: the job that makes it re-runs "
-            "(nothing else is lost)")
+def rebuild_hint(path: str | os.PathLike) -> str:
+    """The fix for a damaged result file, as a command that works: the workflow plans a
+    missing intermediate of the requested artefacts itself (rules/common.smk,
+    missing_intermediates), so the job that makes it and the jobs after it re-run."""
+    return (f"delete it and run again (the job that makes it and the jobs after it re-run; "
+            f"add your --configfile and targets): rm {path} && snakemake --cores 1 all")
 
 
 def _torch_load(path: str | os.PathLike) -> Any:
@@ -29,7 +32,7 @@ def _torch_load(path: str | os.PathLike) -> Any:
         raise
     except Exception as e:          # truncated zip, garbage bytes, not a checkpoint: one message for all
         raise CorruptFileError(f"{path}: not a readable checkpoint ({type(e).__name__}: "
-                               f"{' '.join(str(e).split())[:160]}); {_rebuild_hint(path)}") from None
+                               f"{' '.join(str(e).split())[:160]}); {rebuild_hint(path)}") from None
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[str], Any]) -> None:
@@ -102,11 +105,11 @@ def read_csv(path: str | os.PathLike, columns: Sequence[str]) -> pd.DataFrame:
         raise
     except Exception as e:
         raise CorruptFileError(f"{path}: not a readable CSV ({type(e).__name__}); "
-                               f"{_rebuild_hint(path)}") from None
+                               f"{rebuild_hint(path)}") from None
     missing = [c for c in columns if c not in table.columns]
     if missing or not len(table):
         what = f"lacks columns {', '.join(missing)}" if missing else "has no rows"
-        raise CorruptFileError(f"{path}: {what}; {_rebuild_hint(path)}")
+        raise CorruptFileError(f"{path}: {what}; {rebuild_hint(path)}")
     return table
 
 

@@ -23,6 +23,7 @@ from . import (
     tables,
 )
 from .artefacts import ARTEFACTS
+from .result_files import read_barriers
 
 
 def write_table(table: layout.Table, outputs: Mapping[str, str]) -> None:
@@ -39,7 +40,7 @@ def render_artefact(artefact: str, barriers_csv: str, paths_csv: str | None,
     html; png, pdf for the paper's figure; paths_png, paths_pdf for the path figure)."""
     if artefact not in tables.BUILDERS:
         raise ValueError(f"no table builder for {artefact!r}; known: {', '.join(sorted(tables.BUILDERS))}")
-    agg = pd.read_csv(barriers_csv)
+    agg = read_barriers(barriers_csv)
     table = aligned.with_aligned(tables.BUILDERS[artefact], agg)
     write_table(table, outputs)
     if "png" in outputs and ARTEFACTS[artefact].figure:
@@ -66,7 +67,7 @@ def render_table3(points: Sequence[Mapping[str, Any]], outputs: Mapping[str, str
 def render_claims(barriers_csvs: Mapping[str, str], outputs: Mapping[str, str]) -> layout.Table:
     """The claims table from the aggregated barriers of the artefacts it reads
     (artefact -> barriers CSV; only the configured ones)."""
-    table = claims.claims_table({name: pd.read_csv(path) for name, path in barriers_csvs.items()})
+    table = claims.claims_table({name: read_barriers(path) for name, path in barriers_csvs.items()})
     write_table(table, outputs)
     return table
 

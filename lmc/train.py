@@ -156,16 +156,24 @@ def _resume(state_path: str | None, key: Mapping[str, Any], group: Members,
     except io.CorruptFileError as e:
         # a state cut short (disk full, a kill mid-rename on a non-POSIX filesystem) must not
         # wedge every later run: keep it for inspection and start the training over
-        aside = f"{state_path}.corrupt"
-        os.replace(state_path, aside)
-        log.warning("%s; moved it to %s, training starts from epoch 0", e, aside)
-        return 0, [], [False] * members
+        return _set_aside(state_path, ".corrupt", str(e).split("; ")[0], members)
     if state["key"] != key:
-        raise RuntimeError(f"{state_path} belongs to another setting or seeds; delete it to start over")
+        # left by a job of another packing or pair count (pairs: 2 -> 3): not this job's
+        # state, and blocking every re-run until deleted by hand helps nobody
+        return _set_aside(state_path, ".stale", f"{state_path}: the state of another job (other settings, "
+                          "pairs or seeds)", members)
     group.load(state["params"])
     optimizer.load_state_dict(state["optimizer"])
     log.info("resumed from %s at epoch %d", state_path, state["epoch"])
     return state["epoch"], state["rows"], state["diverged"]
+
+
+def _set_aside(state_path: str, suffix: str, why: str, members: int) -> tuple[int, list, list[bool]]:
+    """Move an unusable state file aside (kept for inspection), say so, start at epoch 0."""
+    aside = f"{state_path}{suffix}"
+    os.replace(state_path, aside)
+    log.warning("%s; moved it to %s (nothing deleted), training starts from epoch 0", why, aside)
+    return 0, [], [False] * members
 
 
 def _checkpoint(state_path: str, key: Mapping[str, Any], epoch: int, rows: list[dict[str, Any]],

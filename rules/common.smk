@@ -130,6 +130,23 @@ def code_of(*roots):
     return lmc_code.digest(*roots)
 
 
+def operational(value):
+    """A param that never decides a re-run (device, checkpoint_every, eval batch size, and
+    how runs are packed into jobs: which settings, pairs, seeds, state and log files), for
+    `value` or `value(wildcards)`. Snakemake leaves a param function that takes
+    `resources` out of the params it compares, as one derived from the job itself
+    (snakemake/rules.py, _is_deriving_function); a setting change still re-runs its jobs,
+    as it changes the run id and so every path. docs/reliability.md, "What re-runs what"."""
+
+    def param(wildcards, resources):
+        if callable(value):
+            return value(wildcards)
+        # a path pattern: what Snakemake does with a plain string param
+        return value.format(**wildcards) if isinstance(value, str) else value
+
+    return param
+
+
 def setting_of(wildcards):
     return RUNS[wildcards.run]
 
@@ -345,14 +362,50 @@ def figure_outputs(artefact):
 
 
 def artefact_outputs(artefacts):
-    """Every file `snakemake <artefact>` (and `all`) makes for these artefacts."""
+    """Every file `snakemake <artefact>` (and `all`) makes for these artefacts, and the
+    intermediates of them that are missing (see missing_intermediates)."""
     out = []
     for a in artefacts:
         out += list(table_outputs(a).values())
         out += list(figure_outputs(a).values())
         if a in TRAINED:
             out += analysis_outputs(a)  # rules/analyses.smk
-    return out
+    return out + missing_intermediates(artefacts)
+
+
+def intermediates_of(artefact):
+    """The files between the data and an artefact's tables: each pair's training files
+    and interpolation.csv, each setting.json, the aggregated barriers."""
+    files = [barriers_file(s, artefact) for s in ("", "_paths")] if artefact in FINAL_PAIRS else []
+    for run in sorted({e["run_id"] for e in ENTRIES.get(artefact, [])}):
+        files.append(run_file("setting.json", run))
+        for k in PAIRS:
+            files += [pair_file(name, run, k) for name in lmc_train_job.PAIR_FILES.values()]
+            files.append(pair_file("interpolation.csv", run, k))
+    return files
+
+
+def missing_intermediates(artefacts):
+    """The intermediates of `artefacts` missing on disk, as inputs of the target rules
+    (`all`, `table2`, ...). Snakemake 9 re-runs a job whose output is missing only when a
+    job after it runs too: with a deleted pair0/a.pt (as a reader's message asks) but its
+    interpolation.csv, barriers and tables present, `snakemake all` said "Nothing to be
+    done". Asked for by the target itself (a rule without outputs, so nothing is recorded
+    and nothing re-runs later), the job that makes the file runs, and every job after it
+    (docs/reliability.md). On a fresh run they are missing anyway: nothing changes."""
+    missing = [f for a in artefacts for f in intermediates_of(a) if not os.path.exists(f)]
+    partial = [f for f in missing if os.path.isdir(os.path.dirname(f))]
+    if partial and partial[0] not in _ANNOUNCED:
+        _ANNOUNCED.add(partial[0])
+        print(
+            f"lmc: {len(partial)} intermediate file(s) missing beside finished results (first: "
+            f"{partial[0]}); the jobs that make them and the jobs after them will run",
+            file=sys.stderr,
+        )
+    return sorted(set(missing))
+
+
+_ANNOUNCED = set()
 
 
 def artefact_provenance(artefact):

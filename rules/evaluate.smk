@@ -27,13 +27,13 @@ rule interpolate:
         mem_mb=eval_mem_mb,
         runtime=eval_runtime,
     params:
-        settings=settings_of,
-        weights=filled(weight_files()),
-        outputs=filled(interpolation_files()),
-        betons=betons_param,
+        settings=operational(settings_of),
+        weights=operational(filled(weight_files())),
+        outputs=operational(filled(interpolation_files())),
+        betons=operational(betons_param),
         alphas=config["alphas"],
-        device=config["device"],
-        batch_size=config["eval_batch_size"],
+        device=operational(config["device"]),
+        batch_size=operational(config["eval_batch_size"]),
         code=code_of("interpolate_job"),
     script:
         "../scripts/interpolate.py"
@@ -65,13 +65,13 @@ for bundle in BUNDLES:
             mem_mb=lmc_resources.eval_mem_mb(bundle_settings(bundle), len(config["alphas"])),
             runtime=lmc_resources.eval_runtime_min(bundle_settings(bundle), len(config["alphas"]), len(PAIRS)),
         params:
-            settings=bundle_settings(bundle),
-            weights=weight_files(BUNDLES[bundle]),
-            outputs=interpolation_files(BUNDLES[bundle]),
-            betons=betons_of(bundle_dataset(bundle)),
+            settings=operational(bundle_settings(bundle)),
+            weights=operational(weight_files(BUNDLES[bundle])),
+            outputs=operational(interpolation_files(BUNDLES[bundle])),
+            betons=operational(betons_of(bundle_dataset(bundle))),
             alphas=config["alphas"],
-            device=config["device"],
-            batch_size=config["eval_batch_size"],
+            device=operational(config["device"]),
+            batch_size=operational(config["eval_batch_size"]),
             code=code_of("interpolate_job"),
         script:
             "../scripts/interpolate.py"

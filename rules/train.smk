@@ -35,15 +35,15 @@ for pairs, snapshots in [(p, s) for p in PAIR_CHUNKS for s in (False, True)]:
             mem_mb=train_mem_mb(pairs),
             runtime=train_runtime(pairs),
         params:
-            settings=settings_of,
-            betons=betons_param,
-            pairs=pairs,
-            seeds=seeds_of(pairs),
-            state=run_file(f"train_state{chunk_name(pairs)}.pt"),
-            history=run_file(f"train{chunk_name(pairs)}.attempts.log"),
+            settings=operational(settings_of),
+            betons=operational(betons_param),
+            pairs=operational(pairs),
+            seeds=operational(seeds_of(pairs)),
+            state=operational(run_file(f"train_state{chunk_name(pairs)}.pt")),
+            history=operational(run_file(f"train{chunk_name(pairs)}.attempts.log")),
             data_path=config["data_path"],
-            device=config["device"],
-            checkpoint_every=config["checkpoint_every"],
+            device=operational(config["device"]),
+            checkpoint_every=operational(config["checkpoint_every"]),
             snapshot_epochs=SNAPSHOT_EPOCHS if snapshots else [],
             code=code_of("train_job"),
         script:
@@ -77,15 +77,15 @@ for bundle in BUNDLES:
             mem_mb=lmc_resources.train_mem_mb(bundle_settings(bundle), len(PAIRS)),
             runtime=lmc_resources.train_runtime_min(bundle_settings(bundle), len(PAIRS)),
         params:
-            settings=bundle_settings(bundle),
-            betons=betons_of(bundle_dataset(bundle)),
-            pairs=PAIRS,
-            seeds=bundle_seeds(bundle),
-            state=bundle_file("train_state.pt", bundle),
-            history=bundle_file("train.attempts.log", bundle),
+            settings=operational(bundle_settings(bundle)),
+            betons=operational(betons_of(bundle_dataset(bundle))),
+            pairs=operational(PAIRS),
+            seeds=operational(bundle_seeds(bundle)),
+            state=operational(bundle_file("train_state.pt", bundle)),
+            history=operational(bundle_file("train.attempts.log", bundle)),
             data_path=config["data_path"],
-            device=config["device"],
-            checkpoint_every=config["checkpoint_every"],
+            device=operational(config["device"]),
+            checkpoint_every=operational(config["checkpoint_every"]),
             snapshot_epochs=[],
             code=code_of("train_job"),
         script:
@@ -126,6 +126,6 @@ rule provenance_table:
         "../envs/lmc.yaml"
     params:
         runs=[run for run in sorted(RUNS) for k in PAIRS],
-        pairs=[k for run in sorted(RUNS) for k in PAIRS],
+        pairs=operational([k for run in sorted(RUNS) for k in PAIRS]),
     script:
         "../scripts/provenance_table.py"

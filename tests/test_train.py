@@ -178,3 +178,15 @@ def test_corrupt_checkpoint_and_csv_are_named_with_the_fix(tmp_path):
     csv.write_text("split,alpha,loss\ntest,0.0,0.1\n")
     with pytest.raises(io.CorruptFileError, match="lacks columns error, accuracy; delete it"):
         io.read_csv(csv, ("split", "alpha", "loss", "error", "accuracy"))
+
+
+def test_a_stale_resume_state_is_moved_aside_and_training_starts_over(digits_splits, tmp_path):
+    s = setting(epochs=2)
+    tr, te = digits_splits["train"], digits_splits["test"]
+    init = train.initial_state(s, 4)
+    clean = train.train_members(s, init, [1, 2], tr, te, "cpu")
+    state = tmp_path / "state.pt"
+    io.save_state({"key": {"another": "job"}, "epoch": 1}, state)   # e.g. from before pairs: 2 -> 3
+    again = train.train_members(s, init, [1, 2], tr, te, "cpu", state_path=str(state), checkpoint_every=1)
+    assert (tmp_path / "state.pt.stale").exists()                # kept for inspection, not deleted
+    assert again.metrics.equals(clean.metrics)
