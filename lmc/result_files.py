@@ -78,15 +78,22 @@ def read_metrics(path: str | os.PathLike, epochs: int | None = None) -> pd.DataF
     return table
 
 
+# The columns that, beside (cell, pair), name a row of the training-dynamics artefacts'
+# barriers (lmc.dynamics_aggregate): one row per spawn point k or snapshot epoch t.
+POINT_KEYS = ("spawn_point", "epoch")
+
+
 def read_barriers(path: str | os.PathLike) -> pd.DataFrame:
-    """An aggregated barriers CSV, checked: one row per (cell, pair), every cell with the
-    same pairs, and every barrier finite unless its pair diverged."""
+    """An aggregated barriers CSV, checked: one row per (cell, pair) (per spawn point or
+    epoch too, for the dynamics artefacts), every cell with the same pairs, and every
+    barrier finite unless its pair diverged."""
     table = read_csv(path, BARRIER_KEYS)
     _numbers(table, path, ("cell", "pair"), ("cell", "pair"))
     _booleans(table, path, "diverged")
-    if table.duplicated(["cell", "pair"]).any():
-        raise _bad(path, "holds a (cell, pair) twice")
-    pairs = table.groupby("cell")["pair"].apply(lambda p: tuple(sorted(p)))
+    keys = ["cell", "pair"] + [k for k in POINT_KEYS if k in table.columns]
+    if table.duplicated(keys).any():
+        raise _bad(path, f"holds a ({', '.join(keys)}) twice")
+    pairs = table.groupby("cell")["pair"].apply(lambda p: tuple(sorted(set(p))))
     if pairs.nunique() != 1:
         raise _bad(path, "its settings hold different pairs")
     barriers = [c for c in table.columns if "barrier" in c and not c.startswith("aligned_")]

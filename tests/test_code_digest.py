@@ -61,7 +61,7 @@ def test_imported_package_is_digested():
 
 
 def test_closure_follows_lmc_imports_only():
-    assert code.modules("aggregate") == ["aggregate", "barrier", "datasets", "io"]
+    assert code.modules("aggregate") == ["aggregate", "barrier", "datasets", "io", "result_files"]
     train = code.modules("train")
     assert {"train", "models", "initialisation", "stacked", "data"} <= set(train)
     assert "barrier" not in train and "render" not in train

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import filecmp
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -131,9 +132,12 @@ def test_interrupted_training_resumes_to_identical_bytes(digits_splits, tmp_path
         io.save_weights(resumed.members[m], tmp_path / f"res{m}.pt")
         assert filecmp.cmp(tmp_path / f"full{m}.pt", tmp_path / f"res{m}.pt", shallow=False)
     assert full.metrics.equals(resumed.metrics)
-    with pytest.raises(RuntimeError, match="another setting"):
-        train.train_members(setting(epochs=3), init, [1, 2], tr, te, "cpu", state_path=state,
-                            checkpoint_every=1)
+    # a state left by another setting is moved aside (never resumed from), and training starts over
+    other = setting(epochs=3)
+    fresh = train.train_members(other, init, [1, 2], tr, te, "cpu")
+    again = train.train_members(other, init, [1, 2], tr, te, "cpu", state_path=state, checkpoint_every=1)
+    assert Path(state + ".stale").exists()
+    assert fresh.metrics.equals(again.metrics)
 
 
 def test_divergence_is_recorded_not_a_crash(digits_splits):
