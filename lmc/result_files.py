@@ -63,16 +63,18 @@ def read_path(path: str | os.PathLike, splits: Sequence[str] = ("test", "train")
 
 
 def read_metrics(path: str | os.PathLike, epochs: int | None = None) -> pd.DataFrame:
-    """A pair's metrics.csv, checked: members a and b in every epoch 1..E, E = `epochs`
-    (fewer only where both diverged)."""
+    """A pair's metrics.csv, checked: members a and b in every epoch from the first it
+    records (1, or k + 1 for a pair spawned after k epochs) to E = `epochs` (fewer only
+    where both diverged)."""
     table = read_csv(path, METRICS_COLUMNS)
     _numbers(table, path, ("epoch", "lr", "train_loss", "train_acc", "test_loss", "test_acc"),
              ("epoch", "lr", "train_acc", "test_acc"))
     _booleans(table, path, "diverged")
-    last = int(table["epoch"].max())
-    expected = [(e, m) for e in range(1, last + 1) for m in ("a", "b")]
+    # a pair spawned after k epochs (lmc.spawn) records its own epochs only: from k + 1 on
+    first, last = int(table["epoch"].min()), int(table["epoch"].max())
+    expected = [(e, m) for e in range(first, last + 1) for m in ("a", "b")]
     if sorted(zip(table["epoch"].astype(int), table["member"].astype(str))) != expected:
-        raise _bad(path, f"lacks rows: not one per member a, b and epoch 1..{last}")
+        raise _bad(path, f"lacks rows: not one per member a, b and epoch {first}..{last}")
     if epochs is not None and last != epochs and not table[table["epoch"] == last]["diverged"].all():
         raise _bad(path, f"holds {last} of {epochs} epochs, and the pair did not diverge")
     return table
