@@ -45,6 +45,7 @@ def idx_bytes(array: np.ndarray) -> bytes:
 # canonical one unless the environment names further accepted hashes. One file for the
 # session, filled by `accept_idx`; real Snakemake runs inherit the variable.
 _ACCEPTED_IDX = Path(tempfile.mkdtemp(prefix="lmc-accepted-idx-")) / "accepted.json"
+_ACCEPTED_IDX.write_text("{}")
 os.environ["LMC_EXTRA_IDX_SHA256"] = str(_ACCEPTED_IDX)
 
 
