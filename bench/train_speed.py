@@ -9,7 +9,11 @@ side in one run:
       nn.Module, SGD momentum, `running_loss += loss.item()` as in the PyTorch tutorial);
   (b) the same trainer with data_path="ffcv" (FFCV Loader over a .beton);
   (c) achieved training FLOP/s as a fraction of the device's measured fp32 matmul FLOP/s;
-  (d) a pair (2 members, A and B batched) and 3 pairs (6 members) vs one member.
+  (d) a pair (2 members, A and B batched) and 3 pairs (6 members) vs one member;
+  (e) the plain resident loop a researcher who cares about speed writes (the split as one
+      normalised float tensor, `torch.randperm` per epoch, `nn.Sequential`, `cross_entropy`,
+      `opt.step()`), training 1, 2 and 6 models one after another, against
+      `train_members` with 1, 2 and 6 members: the peer to beat.
 
 Only training is counted: train_members evaluates the test split after every epoch, so
 the benchmark passes a tiny test split (256 samples) AND times `lmc.stacked.evaluate`
@@ -47,7 +51,8 @@ DEFAULT_SOURCE = "/usr/share/datasets/fashion-mnist"
 TEST_SUBSET = 256
 TARGETS = {
     # device type -> ratio key -> (comparison, target); ratios without an entry have no target
-    "cpu": {"trainer_vs_textbook": (">=", 8.0), "flops_fraction": (">=", 0.70)},
+    "cpu": {"trainer_vs_textbook": (">=", 8.0), "flops_fraction": (">=", 0.70),
+            **{f"plain_vs_trainer_m{m}": (">=", 1.0) for m in (1, 2, 6)}},
     "cuda": {"trainer_vs_textbook": (">=", 30.0), "pair_vs_one": ("<=", 1.3)},
 }
 
@@ -168,6 +173,33 @@ def textbook_loader(root: str, n: int | None, batch_size: int, workers: int, dev
         ds = torch.utils.data.Subset(ds, range(n))
     return torch.utils.data.DataLoader(ds, batch_size=batch_size, shuffle=True, num_workers=workers,
                                        pin_memory=False), len(ds)
+
+
+def run_plain(init: dict[str, torch.Tensor], members: int, tr: beton.Split, epochs: int, batch_size: int,
+              device) -> float:
+    """The plain resident-tensor loop, training `members` models one after another from
+    `init`, each in its own random order; returns training seconds. Normalising the split
+    is inside the time, as it is inside train_members'."""
+    sync(device)
+    t = time.perf_counter()
+    x = beton.normaliser(DATASET, device)(tr.images).flatten(1)
+    y = tr.labels.long()
+    for m in range(members):
+        model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 10)).to(device)
+        model.load_state_dict({k.replace("layers.1", "layers.2").replace("layers.", ""): v
+                               for k, v in init.items()})                 # Θ_0 of the trainer's runs
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        gen = torch.Generator(device=device).manual_seed(1000 + m)
+        for _ in range(epochs):
+            order = torch.randperm(len(y), generator=gen, device=device)
+            for start in range(0, len(y), batch_size):
+                idx = order[start:start + batch_size]
+                loss = nn.functional.cross_entropy(model(x[idx]), y[idx])
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+    sync(device)
+    return time.perf_counter() - t
 
 
 def run_textbook(loader, epochs: int, device, max_steps: int | None = None) -> float:
@@ -330,6 +362,8 @@ def main(argv=None) -> dict:
     contenders = {"textbook": (1, lambda: (run_textbook(loader, E, device), 0.0),
                                lambda: run_textbook(loader, 1, device, max_steps=3))}
     for m in [1, 2] + ([] if args.no_multi else [6]):
+        contenders[f"plain_m{m}"] = (m, lambda m=m: (run_plain(init, m, tr, E, args.batch_size, device), 0.0),
+                                     lambda m=m: run_plain(init, m, tr, 1, args.batch_size, device))
         contenders[f"resident_m{m}"] = (m, lambda m=m: run_trainer(setting, init, m, tr, te, device),
                                         lambda m=m: run_trainer(warm_setting, init, m, tr, te, device))
     if use_ffcv:
@@ -386,6 +420,9 @@ def main(argv=None) -> dict:
     }
     if "resident_m6" in runs:
         ratios["three_pairs_vs_one"] = runs["resident_m6"]["time_s"] / runs["resident_m1"]["time_s"]
+    for m in (1, 2, 6):
+        if f"plain_m{m}" in runs:
+            ratios[f"plain_vs_trainer_m{m}"] = runs[f"plain_m{m}"]["time_s"] / runs[f"resident_m{m}"]["time_s"]
     # The GEMM-bound ceiling: one member's epoch if its GEMMs ran at the matmul peak and
     # nothing else cost anything.
     ideal_epoch_s = executed_gemm_flops_per_sample(setting) * n / peak
@@ -448,6 +485,9 @@ def print_report(res: dict) -> None:
               + ("  WARNING: timings are disturbed" if fc["share_of_machine"] > 0.05 else ""))
     print()
     labels = {"textbook": "textbook (torchvision DataLoader+ToTensor, 1 model)",
+              "plain_m1": "plain resident loop, 1 model",
+              "plain_m2": "plain resident loop, 2 models one after another",
+              "plain_m6": "plain resident loop, 6 models one after another",
               "resident_m1": "train_members resident, 1 member",
               "ffcv_m1": "train_members ffcv, 1 member",
               "resident_m2": "train_members resident, 2 members (pair)",
@@ -478,7 +518,9 @@ def print_report(res: dict) -> None:
              "trainer_vs_ffcv": "(b) trainer resident / trainer ffcv samples/s",
              "flops_fraction": "(c) trainer FLOP/s (6P count) / matmul FLOP/s",
              "pair_vs_one": "(d) pair time / one-member time",
-             "three_pairs_vs_one": "(d') 3 pairs (6 members) time / one-member time"}
+             "three_pairs_vs_one": "(d') 3 pairs (6 members) time / one-member time",
+             **{f"plain_vs_trainer_m{m}": f"(e) plain loop time / trainer time, {m} member(s)"
+                for m in (1, 2, 6)}}
     print(f"{'ratio':<52} {'measured':>9} {'target':>12}")
     for k, v in ratios.items():
         t = targets.get(k)

@@ -4,7 +4,7 @@ Members that share a setting form one *group* (a pair's A and B, every pair of a
 setting). A job may train several settings at once (a *bundle*, `bundle: N` in the
 config) when they differ only in per-member hyperparameters (`grid.PER_MEMBER_KEYS`): each
 group is then one optimiser param group with its own learning rate, warm-up, schedule,
-momentum or betas, and the Leaky-ReLU slope enters the vmapped forward as a per-member
+momentum or betas, and the Leaky-ReLU slope enters the batched forward as a per-member
 tensor. Each group's parameters are their own leaf tensors (concatenated for the forward
 pass, which autograd splits exactly again), so every optimiser step is torch's, on the
 group's members alone: a bundle gives each setting the numbers it gets alone (on CPU
@@ -81,7 +81,7 @@ class Members:
         return {k: torch.cat([g[k] for g in self.leaves]) for k in self.leaves[0]}
 
     def forward_inputs(self, params: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """`params` with the per-member inputs the vmapped model takes beside them."""
+        """`params` with the per-member inputs the batched model takes beside them."""
         return {**params, **self.inputs}
 
     @torch.no_grad()

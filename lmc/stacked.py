@@ -49,6 +49,16 @@ def batched_forward(model: nn.Module,
 
     `x` is [M, B, ...] (each member its own batch, as in training with different data
     orders) or, with `shared_input`, [B, ...] seen by every member (evaluation)."""
+    if hasattr(model, "stacked_forward"):
+        # a model written for stacked parameters (lmc.models.MLP): no vmap, fused kernels
+        if not shared_input:
+            return model.stacked_forward
+
+        def every_member(params: Params, x: torch.Tensor) -> torch.Tensor:
+            members = next(iter(params.values())).shape[0]
+            return model.stacked_forward(params, x.expand(members, *x.shape))
+
+        return every_member
 
     def one(params: Params, x: torch.Tensor) -> torch.Tensor:
         return functional_call(model, params, (x,))

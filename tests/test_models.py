@@ -45,7 +45,7 @@ def test_forward_shape_paper_sizes(kind, shape):
     out = model(torch.randn(3, *shape))
     assert out.shape == (3, 10)
     assert torch.isfinite(out).all()
-    # nothing that training could mutate: the only buffer is the MLP's (unsaved) slope
+    # nothing that training could mutate: no buffer in any state dict
     assert not any(k in model.state_dict() for k, _ in model.named_buffers())
 
 
@@ -193,3 +193,65 @@ def test_train_members_one_epoch(kind):
         assert any(not torch.equal(member[k], init[k]) for k in init)    # it trained
     # Different data orders from one init: the two members end apart.
     assert any(not torch.equal(result.members[0][k], result.members[1][k]) for k in init)
+
+
+# ---------------------------------------------------------------- the stacked MLP
+def _members(slopes, depth=3, width=24, seed=0):
+    """MLP members of one architecture, each from its own seed, stacked [M, ...]."""
+    models = []
+    for m, _ in enumerate(slopes):
+        torch.manual_seed(seed + m)
+        models.append(MLP(math.prod(MNIST), 10, depth, width, slope=slopes[0]).double())
+    states = [{k: v.detach() for k, v in mdl.state_dict().items()} for mdl in models]
+    return models[0], stacked.stack_states(states, "cpu")
+
+
+@pytest.mark.parametrize("slopes", [[0.0, 0.0, 0.0], [0.3, 0.3], [1.0, 1.0], [0.0, 0.5, 0.99]])
+def test_stacked_mlp_matches_each_member_alone_forward_and_backward(slopes):
+    """`MLP.stacked_forward` (baddbmm, StackedLinear's hand-written backward, one slope or one
+    per member) gives every member the logits and gradients of its own plain forward."""
+    model, params = _members(slopes)
+    per_member = len(set(slopes)) > 1
+    inputs = dict(params)
+    if per_member:
+        inputs["negative_slope"] = torch.tensor(slopes, dtype=torch.float64)
+    leaves = {k: v.clone().requires_grad_() for k, v in params.items()}
+    x = torch.randn(len(slopes), 7, *MNIST, dtype=torch.float64)
+    y = torch.randint(0, 10, (len(slopes), 7))
+    logits = model.stacked_forward({**inputs, **leaves}, x)
+    losses = nn.functional.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="none")
+    losses.view(len(slopes), -1).mean(1).sum().backward()
+    for m, slope in enumerate(slopes):
+        model.slope = slope
+        own = {k: v[m].clone().requires_grad_() for k, v in params.items()}
+        out = functional_call(model, own, (x[m],))
+        nn.functional.cross_entropy(out, y[m]).backward()
+        torch.testing.assert_close(logits[m], out, rtol=1e-12, atol=1e-12)
+        for k in own:
+            torch.testing.assert_close(leaves[k].grad[m], own[k].grad, rtol=1e-10, atol=1e-12)
+
+
+def test_stacked_forward_on_shared_input_is_every_member_on_it():
+    """Evaluation's form: one batch seen by every member (`shared_input`)."""
+    model, params = _members([0.0, 0.0])
+    x = torch.randn(5, *MNIST, dtype=torch.float64)
+    both = stacked.batched_forward(model, shared_input=True)(params, x)
+    for m in range(2):
+        torch.testing.assert_close(both[m], functional_call(model, {k: v[m] for k, v in params.items()}, (x,)))
+
+
+def test_leaky_relu_forms_agree_on_values_forward_and_back():
+    """The fused ReLU / Leaky-ReLU kernels and the per-member where-form (a bundle of slopes)
+    give equal values and gradients; only the sign of a zero may differ, which == ignores
+    and no later sum or update can see."""
+    from lmc.models import leaky_relu
+
+    x = torch.tensor([-2.0, -0.5, 0.0, 0.25, 3.0])
+    for slope in (0.0, 0.1, 0.99, 1.0):
+        a, b = x.clone().requires_grad_(), x.clone().requires_grad_()
+        fused, where = leaky_relu(a, slope), leaky_relu(b, torch.tensor(slope))
+        assert torch.equal(fused, where), slope
+        g = torch.tensor([1.0, -1.0, 2.0, -3.0, 0.5])
+        fused.backward(g)
+        where.backward(g)
+        assert torch.equal(a.grad, b.grad), slope
