@@ -422,7 +422,8 @@ def main(argv=None) -> dict:
         ratios["three_pairs_vs_one"] = runs["resident_m6"]["time_s"] / runs["resident_m1"]["time_s"]
     for m in (1, 2, 6):
         if f"plain_m{m}" in runs:
-            ratios[f"plain_vs_trainer_m{m}"] = runs[f"plain_m{m}"]["time_s"] / runs[f"resident_m{m}"]["time_s"]
+            plain, trainer = runs[f"plain_m{m}"]["time_s"], runs[f"resident_m{m}"]["time_s"]
+            ratios[f"plain_vs_trainer_m{m}"] = plain / trainer
     # The GEMM-bound ceiling: one member's epoch if its GEMMs ran at the matmul peak and
     # nothing else cost anything.
     ideal_epoch_s = executed_gemm_flops_per_sample(setting) * n / peak

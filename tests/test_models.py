@@ -237,7 +237,8 @@ def test_stacked_forward_on_shared_input_is_every_member_on_it():
     x = torch.randn(5, *MNIST, dtype=torch.float64)
     both = stacked.batched_forward(model, shared_input=True)(params, x)
     for m in range(2):
-        torch.testing.assert_close(both[m], functional_call(model, {k: v[m] for k, v in params.items()}, (x,)))
+        alone = functional_call(model, {k: v[m] for k, v in params.items()}, (x,))
+        torch.testing.assert_close(both[m], alone)
 
 
 def test_leaky_relu_forms_agree_on_values_forward_and_back():
