@@ -85,7 +85,7 @@ def _prenormalised(train: beton.Split, normalise, chunk: int = 2048) -> torch.Te
         return None
     out = torch.empty(train.images.shape, dtype=torch.float32, device=train.images.device)
     for i in range(0, len(train), chunk):
-        out[i:i + chunk] = normalise(train.images[i:i + chunk])
+        normalise(train.images[i:i + chunk], out=out[i:i + chunk])
     return out
 
 
