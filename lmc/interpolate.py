@@ -16,7 +16,7 @@ def evaluate_path(a: Mapping[str, torch.Tensor], b: Mapping[str, torch.Tensor], 
                   splits: Mapping[str, beton.Split], alphas: Sequence[float], device: torch.device | str,
                   batch_size: int = 2048) -> pd.DataFrame:
     """Loss, error and accuracy of Θ(α) for every α on every split (whole splits,
-    un-augmented). All α are stacked as members of one vmapped model, so each batch of
+    un-augmented). All α are stacked as members of one batched model, so each batch of
     data is read once for the whole path. Returns a tidy frame sorted by split, alpha."""
     meta = data.info(setting["dataset"])
     model = build_model(setting, meta.shape, meta.classes).to(device)

@@ -1,6 +1,6 @@
 """Many points of one architecture's parameter space (members) evaluated on whole
 splits, in member chunks that bound memory: the layer-wise networks and the plane's
-grid. Each chunk is one vmapped model (`lmc.stacked`), so a batch of data is read once
+grid. Each chunk is one batched model (`lmc.stacked`), so a batch of data is read once
 per chunk, as on the interpolation path."""
 from __future__ import annotations
 

@@ -6,6 +6,9 @@ with `torch.func.functional_call` under `torch.func.vmap`, so every layer become
 batched kernel (bmm for linear layers) instead of a Python loop over models. Because
 the members' parameters are disjoint slices and the losses are summed, gradients and
 element-wise optimiser updates (SGD, Adam) are exactly those of training each alone.
+A model that has a `stacked_forward` (the MLP: one `baddbmm` per layer, see
+`lmc.models.StackedLinear`) is run by it instead of by vmap: same numbers per member, the
+plain loop's speed (docs/performance.md).
 """
 from __future__ import annotations
 
