@@ -17,7 +17,7 @@ import torch
 
 from .beton import BetonError, Split, beton_record, rebuild_hint
 from .data import content_sha256, file_sha256
-from .io import atomic_write, write_json
+from .io import atomic_write, json_text, rewrite_json_keeping_mtime, write_json
 
 
 def paths(beton: str | os.PathLike) -> dict[str, Path]:
@@ -39,12 +39,17 @@ def write_arrays(images: np.ndarray | torch.Tensor, labels: np.ndarray | torch.T
     files["record"].unlink(missing_ok=True)
     for kind, array in (("images", images), ("labels", labels)):
         atomic_write(files[kind], _npy_writer(array))
-    record = {"count": int(len(labels)), "shape": list(images.shape[1:]),
-              "content_sha256": content_sha256(images, labels),
-              **{kind: {"file": files[kind].name, "bytes": files[kind].stat().st_size,
-                        "file_sha256": file_sha256(files[kind])} for kind in ("images", "labels")}}
+    record = _describe(images, labels, files)
     write_json(record, files["record"])
     return record
+
+
+def _describe(images: np.ndarray, labels: np.ndarray, files: dict[str, Path]) -> dict:
+    """The record of arrays written to `files` (one pass over their bytes)."""
+    return {"count": int(len(labels)), "shape": list(images.shape[1:]),
+            "content_sha256": content_sha256(images, labels),
+            **{kind: {"file": files[kind].name, "bytes": files[kind].stat().st_size,
+                      "file_sha256": file_sha256(files[kind])} for kind in ("images", "labels")}}
 
 
 def _npy_writer(array: np.ndarray):
@@ -64,13 +69,14 @@ def _record(beton: str | os.PathLike) -> dict:
         raise BetonError(f"{rec}: not a readable arrays record ({e}); {rebuild_hint(beton)}") from None
 
 
-def check_unchanged(beton: str | os.PathLike) -> None:
+def check_unchanged(beton: str | os.PathLike) -> str | None:
     """The DAG-time check of the arrays beside `beton` (as `beton.check_beton_unchanged`):
     size and mtime against the record, file hashes only when an mtime says a file was
-    touched after it. Missing files pass: the convert job will make them."""
+    touched after it. Missing files pass: the convert job will make them. A record that
+    only lost its form (re-indented, keys re-ordered) is restored: returns a line saying so."""
     files = paths(beton)
     if not all(files[k].exists() for k in files):
-        return
+        return None
     record = _record(beton)
     _check_agrees_with_beton_record(beton, record)
     newest = files["record"].stat().st_mtime_ns
@@ -82,6 +88,26 @@ def check_unchanged(beton: str | os.PathLike) -> None:
         if stat.st_mtime_ns > newest and file_sha256(files[kind]) != record[kind]["file_sha256"]:
             raise BetonError(f"{files[kind]}: changed since convert wrote it (sha256 differs from "
                              f"{files['record'].name}); {rebuild_hint(beton)}")
+    return _restore_form(beton, record)
+
+
+def _restore_form(beton: str | os.PathLike, record: dict) -> str | None:
+    """Snakemake decides on a small input by its checksum, so a record merely reformatted
+    (same values) would re-run every job of its dataset. One whose every value still holds
+    (checked against the arrays: one pass over them, only in this case) is written back in
+    convert's form, its mtime kept; one with another value was edited, and stops the run."""
+    files = paths(beton)
+    if files["record"].read_text() == json_text(record):
+        return None
+    actual = _describe(np.load(files["images"], mmap_mode="r"), np.load(files["labels"], mmap_mode="r"), files)
+    if actual != record:
+        wrong = sorted(k for k in set(actual) | set(record) if actual.get(k) != record.get(k))
+        verb = "differs" if len(wrong) == 1 else "differ"
+        raise BetonError(f"{files['record']}: its {', '.join(wrong)} {verb} from the arrays it describes "
+                         f"(edited?); {rebuild_hint(beton)}")
+    rewrite_json_keeping_mtime(record, files["record"])
+    return (f"{files['record']}: reformatted since convert wrote it, same values; written back in "
+            "convert's form (nothing re-runs for it)")
 
 
 def _check_agrees_with_beton_record(beton: str | os.PathLike, record: dict) -> None:

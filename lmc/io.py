@@ -113,9 +113,21 @@ def read_csv(path: str | os.PathLike, columns: Sequence[str]) -> pd.DataFrame:
     return table
 
 
+def json_text(obj: Any) -> str:
+    """The one form every JSON file of the pipeline is written in (`write_json`)."""
+    return json.dumps(obj, indent=2, sort_keys=True) + "\n"
+
+
 def write_json(obj: Any, path: str | os.PathLike) -> None:
-    text = json.dumps(obj, indent=2, sort_keys=True) + "\n"
+    text = json_text(obj)
     atomic_write(path, lambda tmp: Path(tmp).write_text(text))
+
+
+def rewrite_json_keeping_mtime(obj: Any, path: str | os.PathLike) -> None:
+    """`obj` written to `path` in `json_text`'s form, the file's modification time kept."""
+    stat = os.stat(path)
+    write_json(obj, path)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
 def write_text(text: str, path: str | os.PathLike) -> None:

@@ -195,9 +195,11 @@ def checked_beton(path):
     if path not in _CHECKED_BETONS:
         try:
             lmc_beton.check_beton_unchanged(path)
-            lmc_arrays.check_unchanged(path)
+            note = lmc_arrays.check_unchanged(path)
         except DatasetError as e:
             sys.exit(str(e))
+        if note:
+            print(f"lmc: {note}", file=sys.stderr)
         _CHECKED_BETONS.add(path)
     return path
 

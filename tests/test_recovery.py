@@ -202,3 +202,37 @@ def test_an_edited_record_stops_the_run_before_anything_is_deleted(finished_work
     apply_fix(wf, fix_of(lines[0]))
     assert "Nothing to be done" in wf.snakemake("-n", "all").stdout
     assert result_bytes(wf) == before
+
+
+def test_a_reformatted_record_re_runs_nothing_and_is_written_back(finished_workflow, tmp_path):
+    """Same values in another form (an editor re-indented it): before, Snakemake saw a small
+    input with another checksum and retrained every setting of the dataset."""
+    wf = copy_workflow(finished_workflow[0], tmp_path / "wf")
+    before = result_bytes(wf)
+    record = wf.path / "results/datasets/mnist/train.arrays.json"
+    canonical = record.read_bytes()
+    values = __import__("json").loads(canonical)
+    record.write_text(__import__("json").dumps(dict(reversed(list(values.items()))), indent=4))
+    proc = wf.snakemake("-n", "all")
+    assert "Nothing to be done" in proc.stdout, proc.stdout[-2000:]
+    assert f"lmc: {record.relative_to(wf.path)}: reformatted since convert wrote it, same values" in proc.stderr
+    assert record.read_bytes() == canonical
+    assert result_bytes(wf) == before
+
+
+def test_a_record_with_another_value_in_another_form_is_an_edit(finished_workflow, tmp_path):
+    wf = copy_workflow(finished_workflow[0], tmp_path / "wf")
+    before = result_bytes(wf)
+    record = wf.path / "results/datasets/mnist/train.arrays.json"
+    values = __import__("json").loads(record.read_text())
+    values["count"] += 1
+    record.write_text(__import__("json").dumps(values))
+    proc = wf.snakemake("--cores", "1", "all", check=False)
+    assert proc.returncode != 0
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("results/datasets/mnist/")]
+    assert len(lines) == 1 and lines[0].startswith(f"{record.relative_to(wf.path)}: its count differs"), lines
+    assert lines[0].endswith(f"snakemake --cores 1 --force {TRAIN_BETON}")
+    assert result_bytes(wf) == before
+    apply_fix(wf, fix_of(lines[0]))
+    assert "Nothing to be done" in wf.snakemake("-n", "all").stdout
+    assert result_bytes(wf) == before
