@@ -99,7 +99,8 @@ def _restore_form(beton: str | os.PathLike, record: dict) -> str | None:
     files = paths(beton)
     if files["record"].read_text() == json_text(record):
         return None
-    actual = _describe(np.load(files["images"], mmap_mode="r"), np.load(files["labels"], mmap_mode="r"), files)
+    images, labels = (np.load(files[kind], mmap_mode="r") for kind in ("images", "labels"))
+    actual = _describe(images, labels, files)
     if actual != record:
         wrong = sorted(k for k in set(actual) | set(record) if actual.get(k) != record.get(k))
         verb = "differs" if len(wrong) == 1 else "differ"

@@ -215,7 +215,8 @@ def test_a_reformatted_record_re_runs_nothing_and_is_written_back(finished_workf
     record.write_text(__import__("json").dumps(dict(reversed(list(values.items()))), indent=4))
     proc = wf.snakemake("-n", "all")
     assert "Nothing to be done" in proc.stdout, proc.stdout[-2000:]
-    assert f"lmc: {record.relative_to(wf.path)}: reformatted since convert wrote it, same values" in proc.stderr
+    note = f"lmc: {record.relative_to(wf.path)}: reformatted since convert wrote it, same values"
+    assert note in proc.stderr
     assert record.read_bytes() == canonical
     assert result_bytes(wf) == before
 
