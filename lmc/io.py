@@ -1,9 +1,12 @@
 """Atomic file writes, checkpoints (weights-only loads) and tidy CSVs."""
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
+import re
+import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -47,10 +50,36 @@ def atomic_write(path: str | os.PathLike, write: Callable[[str], Any]) -> None:
         write(tmp)
         os.chmod(tmp, 0o666 & ~_umask())     # mkstemp's 0600 would hide results from colleagues
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
+        written = os.path.getsize(tmp) if os.path.exists(tmp) else 0
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if _disk_full(e):
+            raise DiskFullError(_disk_full_message(path, e, written)) from None
         raise
+
+
+class DiskFullError(OSError):
+    """A write that ran out of space, named with its path and the space it needed."""
+
+
+def _disk_full(e: BaseException) -> bool:
+    """ENOSPC from the OS, numpy's "Not enough free space", or torch's stream writer's
+    "file write failed" (it hides the errno) on a filesystem that is (almost) full."""
+    if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return isinstance(e, (OSError, RuntimeError)) and any(
+        text in str(e) for text in ("Not enough free space", "No space left", "file write failed"))
+
+
+def _disk_full_message(path: Path, e: BaseException, written: int) -> str:
+    wanted = re.search(r"write (\d+) bytes", str(e))
+    needed = (f"it needs {int(wanted.group(1))} bytes" if wanted else
+              f"it needs more than the {written} bytes written when it failed")
+    free = shutil.disk_usage(path.parent).free
+    return (f"{path}: the disk is full ({' '.join(str(e).split())[:80]}): {needed}, {free} bytes are free "
+            f"on its filesystem; nothing was written to it (earlier results stay); free some space there "
+            f"and run snakemake again (a training job resumes from its last checkpoint)")
 
 
 def _umask() -> int:

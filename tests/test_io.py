@@ -1,9 +1,11 @@
 """Atomic writes keep the user's umask (results readable by colleagues on a cluster)."""
 from __future__ import annotations
 
+import errno
 import os
 
 import pandas as pd
+import pytest
 
 from lmc import io
 
@@ -35,3 +37,39 @@ def test_log_history_keeps_every_attempt(tmp_path):
     text = history.read_text()
     assert text.count("=== attempt started") == 2
     assert text.index("epoch one") < text.index("printed one") < text.index("epoch two")
+
+
+def _full(error):
+    def write(tmp):
+        with open(tmp, "wb") as f:
+            f.write(b"x" * 1000)                         # part of it made it to disk
+        raise error
+    return write
+
+
+@pytest.mark.parametrize("error, needs", [
+    (OSError(errno.ENOSPC, "No space left on device"), "it needs more than the 1000 bytes written"),
+    (OSError("Not enough free space to write 47040000 bytes"), "it needs 47040000 bytes"),
+    (RuntimeError("[enforce fail at inline_container.cc:858] . PytorchStreamWriter failed writing file "
+                  "data/0: file write failed"), "it needs more than the 1000 bytes written"),
+])
+def test_a_full_disk_is_one_line_naming_the_file_and_the_space(tmp_path, error, needs):
+    """Before: numpy's or torch's traceback with no path (`OSError: Not enough free space to write
+    47040000 bytes`); now the file, what it needed, what is free, and that nothing was lost."""
+    out = tmp_path / "a.pt"
+    out.write_bytes(b"finished result")
+    with pytest.raises(io.DiskFullError) as e:
+        io.atomic_write(out, _full(error))
+    message = str(e.value)
+    assert message.startswith(f"{out}: the disk is full (") and needs in message
+    assert "bytes are free on its filesystem" in message
+    assert message.endswith("resumes from its last checkpoint)")
+    assert "\n" not in message
+    assert out.read_bytes() == b"finished result"                    # the old file is untouched
+    assert [p.name for p in tmp_path.iterdir()] == ["a.pt"]          # no temp file left
+
+
+def test_other_write_errors_pass_unchanged(tmp_path):
+    with pytest.raises(ValueError, match="^not a disk problem$"):
+        io.atomic_write(tmp_path / "x", _full(ValueError("not a disk problem")))
+    assert list(tmp_path.iterdir()) == []
