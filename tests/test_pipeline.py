@@ -38,7 +38,6 @@ def test_whole_dag_produces_table_figure_and_index(finished):
     assert len(index) == 2 and set(index["optimizer"]) == {"sgd", "adam"}
     for run in index["run_id"]:
         assert (res / "runs" / run / "setting.json").exists()
-        assert not (res / "runs" / run / "pair0/train_state.pt").exists()
         assert not (res / "runs" / run / "train_state.pt").exists()
         assert "=== attempt started" in (res / "runs" / run / "train.attempts.log").read_text()
         train_log = (res / "runs" / run / "train.log").read_text()

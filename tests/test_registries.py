@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import torch
 import yaml
 
 from lmc import artefacts, datasets, grid, plots, tables
@@ -44,5 +45,6 @@ def test_every_model_name_builds():
     setting = {"depth": 2, "width": 4, "slope": 0.0, "channels": 2, "kernel": 4, "patch": 4, "heads": 1,
                "head_dim": 2, "init": "torch_default", "init_scale": 1.0}
     for model in grid.MODEL_KEYS:
-        assert build_model({**setting, "model": model}, (1, 28, 28), 10) is not None
+        net = build_model({**setting, "model": model}, (1, 28, 28), 10)
+        assert net(torch.zeros(3, 1, 28, 28)).shape == (3, 10), model
 
