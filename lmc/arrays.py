@@ -69,6 +69,11 @@ def _record(beton: str | os.PathLike) -> dict:
         raise BetonError(f"{rec}: not a readable arrays record ({e}); {rebuild_hint(beton)}") from None
 
 
+def content_of(beton: str | os.PathLike) -> str:
+    """The content hash convert recorded for the split of `beton`."""
+    return _record(beton)["content_sha256"]
+
+
 def check_unchanged(beton: str | os.PathLike) -> str | None:
     """The DAG-time check of the arrays beside `beton` (as `beton.check_beton_unchanged`):
     size and mtime against the record, file hashes only when an mtime says a file was

@@ -15,7 +15,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from . import arrays, devices, io, provenance, snapshots, train
+from . import arrays, devices, io, kept_pairs, provenance, snapshots, train
 from .logs import log
 from .runs import setup
 
@@ -57,12 +57,13 @@ def train_job(settings: Sequence[Mapping[str, Any]], seeds: Sequence[Sequence[Ma
         log.info("setting %s, pairs %s, seeds %s", json.dumps(dict(setting), sort_keys=True), list(pairs),
                  [dict(s) for s in own])
     suffix = (lambda i: "") if len(settings) == 1 else (lambda i: f"s{i}")
-    members = [(i, k, m) for i in range(len(settings)) for k in pairs for m in train.MEMBER_NAMES]
+    todo = _restore_kept_pairs(settings, seeds, pairs, outputs, betons, code, bool(snapshot_epochs))
+    members = [(i, k, m) for i, k in todo for m in train.MEMBER_NAMES]
     names = [f"{m}{k}{suffix(i)}" for i, k, m in members]
     member_settings = [settings[i] for i, _, _ in members]
-    order_seeds = [s[f"order_seed_{m}"] for own in seeds for s in own for m in train.MEMBER_NAMES]
-    inits = [state for setting, own in zip(settings, seeds) for s in own
-             for state in train.pair_inits(setting, s)]
+    pair_seeds = {(i, k): seeds[i][pairs.index(k)] for i, k in todo}
+    order_seeds = [pair_seeds[i, k][f"order_seed_{m}"] for i, k, m in members]
+    inits = [state for i, k in todo for state in train.pair_inits(settings[i], pair_seeds[i, k])]
     shots = snapshots.SnapshotFiles({t: [outputs.get(snapshot_key(m, t, i, k)) for i, k, m in members]
                                      for t in snapshot_epochs})
     snapshots.keep_checkpoint_if_complete(state_path, shots.written())
@@ -77,7 +78,7 @@ def train_job(settings: Sequence[Mapping[str, Any]], seeds: Sequence[Sequence[Ma
     shots.finish(result.members)
     finished = time.time()
     record = provenance.collect(dev, provenance.process_start(), result.compute_started, finished, code)
-    record.update(settings_in_job=len(settings), pairs_in_job=len(pairs) * len(settings))
+    record.update(settings_in_job=len(settings), pairs_in_job=len(todo))
     log.info("start-up %.1f s, compute %.1f s, wall-clock %.1f s", record["startup_seconds"],
              finished - result.compute_started, record["wall_seconds"])
     for a in range(0, len(members), 2):
@@ -96,6 +97,36 @@ def train_job(settings: Sequence[Mapping[str, Any]], seeds: Sequence[Sequence[Ma
     for i, setting in enumerate(settings):
         if setting_key(i) in outputs:
             io.write_json(dict(setting), outputs[setting_key(i)])
+    if not snapshot_epochs:
+        for i, k in todo:
+            kept_pairs.keep(pair_outputs(outputs, i, k), _made_by(settings, seeds, pairs, i, k, betons, code))
     if os.path.exists(state_path):
         os.unlink(state_path)
     return result
+
+
+def pair_outputs(outputs: Mapping[str, str], setting: int, pair: int) -> dict[str, str]:
+    """One pair's files (PAIR_FILES name -> path) among a job's outputs."""
+    return {name: outputs[output_key(name, setting, pair)] for name in PAIR_FILES}
+
+
+def _made_by(settings, seeds, pairs, i: int, k: int, betons: Mapping[str, str], code: str | None) -> dict:
+    data = {split: arrays.content_of(path) for split, path in sorted(betons.items())}
+    return kept_pairs.identity(settings[i], seeds[i][pairs.index(k)], code, data)
+
+
+def _restore_kept_pairs(settings, seeds, pairs, outputs, betons, code, snapshots_too: bool) -> list[tuple]:
+    """The (setting, pair) indices left to train. Where some are not kept (pairs were
+    added), every kept, intact pair is restored instead of trained (lmc.kept_pairs)."""
+    every = [(i, k) for i in range(len(settings)) for k in pairs]
+    if snapshots_too:                  # their snapshot files are outputs too: never kept
+        return every
+    kept = [(i, k) for i, k in every if kept_pairs.intact(
+        pair_outputs(outputs, i, k), _made_by(settings, seeds, pairs, i, k, betons, code))]
+    if not kept or len(kept) == len(every):
+        return every                   # nothing kept, or a re-run asked for: train them all
+    for i, k in kept:
+        kept_pairs.restore(pair_outputs(outputs, i, k))
+    log.info("restored %d kept pair(s) trained before, unchanged (%s; lmc.kept_pairs); training the other %d",
+             len(kept), ", ".join(f"setting {i} pair {k}" for i, k in kept), len(every) - len(kept))
+    return [p for p in every if p not in kept]
