@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -57,7 +58,7 @@ def train_job(settings: Sequence[Mapping[str, Any]], seeds: Sequence[Sequence[Ma
         log.info("setting %s, pairs %s, seeds %s", json.dumps(dict(setting), sort_keys=True), list(pairs),
                  [dict(s) for s in own])
     suffix = (lambda i: "") if len(settings) == 1 else (lambda i: f"s{i}")
-    todo = _restore_kept_pairs(settings, seeds, pairs, outputs, betons, code, bool(snapshot_epochs))
+    todo = _restore_kept_pairs(settings, seeds, pairs, outputs, betons, code)
     members = [(i, k, m) for i, k in todo for m in train.MEMBER_NAMES]
     names = [f"{m}{k}{suffix(i)}" for i, k, m in members]
     member_settings = [settings[i] for i, _, _ in members]
@@ -97,17 +98,22 @@ def train_job(settings: Sequence[Mapping[str, Any]], seeds: Sequence[Sequence[Ma
     for i, setting in enumerate(settings):
         if setting_key(i) in outputs:
             io.write_json(dict(setting), outputs[setting_key(i)])
-    if not snapshot_epochs:
-        for i, k in todo:
-            kept_pairs.keep(pair_outputs(outputs, i, k), _made_by(settings, seeds, pairs, i, k, betons, code))
+    for i, k in todo:
+        kept_pairs.keep(pair_outputs(outputs, i, k), _made_by(settings, seeds, pairs, i, k, betons, code))
     if os.path.exists(state_path):
         os.unlink(state_path)
     return result
 
 
 def pair_outputs(outputs: Mapping[str, str], setting: int, pair: int) -> dict[str, str]:
-    """One pair's files (PAIR_FILES name -> path) among a job's outputs."""
-    return {name: outputs[output_key(name, setting, pair)] for name in PAIR_FILES}
+    """One pair's files among a job's outputs: name (PAIR_FILES, and `a_e5`, ... for the
+    snapshots a job of barrier_over_time saves) -> path."""
+    files = {name: outputs[output_key(name, setting, pair)] for name in PAIR_FILES}
+    for key, path in outputs.items():
+        shot = re.fullmatch(r"([ab])_e(\d+)_(\d+)_(\d+)", key)        # snapshot_key's form
+        if shot and (int(shot[3]), int(shot[4])) == (setting, pair):
+            files[f"{shot[1]}_e{shot[2]}"] = path
+    return files
 
 
 def _made_by(settings, seeds, pairs, i: int, k: int, betons: Mapping[str, str], code: str | None) -> dict:
@@ -115,12 +121,10 @@ def _made_by(settings, seeds, pairs, i: int, k: int, betons: Mapping[str, str], 
     return kept_pairs.identity(settings[i], seeds[i][pairs.index(k)], code, data)
 
 
-def _restore_kept_pairs(settings, seeds, pairs, outputs, betons, code, snapshots_too: bool) -> list[tuple]:
+def _restore_kept_pairs(settings, seeds, pairs, outputs, betons, code) -> list[tuple]:
     """The (setting, pair) indices left to train. Where some are not kept (pairs were
     added), every kept, intact pair is restored instead of trained (lmc.kept_pairs)."""
     every = [(i, k) for i in range(len(settings)) for k in pairs]
-    if snapshots_too:                  # their snapshot files are outputs too: never kept
-        return every
     kept = [(i, k) for i, k in every if kept_pairs.intact(
         pair_outputs(outputs, i, k), _made_by(settings, seeds, pairs, i, k, betons, code))]
     if not kept or len(kept) == len(every):

@@ -165,3 +165,35 @@ def test_a_bundled_workflow_writes_the_files_of_per_setting_jobs(tmp_path, digit
         assert filecmp.cmp(runs[1] / name, runs[2] / name, shallow=False), name
     for name in ("barriers/table2.csv", "barriers/table2_paths.csv"):
         assert filecmp.cmp(runs[1] / name, runs[2] / name, shallow=False), name
+
+
+def test_pairs_added_to_a_bundle_with_snapshots_train_alone_and_the_kept_ones_come_back(tmp_path, betons):
+    """lmc.kept_pairs inside a job: pair 0 of two bundled settings, with snapshots, kept;
+    the job for pairs 0-1 (its old outputs deleted, as Snakemake does) restores pair 0,
+    snapshots included, and trains pair 1 to the bytes a job of pairs 0-1 gives."""
+    from lmc import train_job as tj
+
+    settings = [setting(lr=0.05), setting(lr=0.01)]
+
+    def job(folder, pairs):
+        seeds = [[grid.pair_seeds(s, k) for k in pairs] for s in settings]
+        out = job_outputs(folder, pairs, len(settings))
+        for i in range(len(settings)):
+            for k in pairs:
+                for m in "ab":
+                    out[tj.snapshot_key(m, 1, i, k)] = str(folder / f"s{i}" / f"pair{k}" / f"{m}_e1.pt")
+        result = tj.train_job(settings, seeds, betons, pairs, out, state_path=str(folder / "state.pt"),
+                              device="cpu", snapshot_epochs=[1])
+        return out, result
+
+    out, _ = job(tmp_path / "grown", [0])
+    first = {p: open(p, "rb").read() for p in out.values()}
+    for path in out.values():
+        __import__("os").unlink(path)
+    out2, result = job(tmp_path / "grown", [0, 1])
+    assert len(result.members) == 4                                   # pair 1 of each setting only
+    assert {p: open(p, "rb").read() for p in out.values()} == first  # provenance and snapshots too
+    fresh, _ = job(tmp_path / "fresh", [0, 1])
+    for i in range(2):
+        names = FILES + ("a_e1.pt", "b_e1.pt")
+        assert same_files(tmp_path / "grown" / f"s{i}/pair1", tmp_path / "fresh" / f"s{i}/pair1", names) == []
