@@ -129,3 +129,20 @@ def test_spawn_geometry_measures_distances_and_the_angle():
     g = spawn_geometry(a, b, k)
     assert g["dist_a"].tolist() == [1.0, 2.0] and g["dist_b"].tolist() == [2.0, 4.0]
     assert g["angle_deg"].tolist() == pytest.approx([90.0, 0.0], abs=1e-6)
+
+
+def test_predictions_on_a_finished_run_agree_with_its_interpolation(finished_workflow, tmp_path, capsys):
+    """On the pipeline's own results: the derivative module's ℓ(0), ℓ(½), ℓ(1) on the train
+    split are the interpolation's numbers (two code paths, one loss), for every pair."""
+    from lmc import barrier_prediction
+
+    results = finished_workflow[0].path / "results"
+    table = barrier_prediction.predict_results(results)
+    assert len(table) == 4                                                  # 2 settings x 2 pairs
+    ad_mid = table["loss_0.5"] - (table["loss_0"] + table["loss_1"]) / 2
+    assert (ad_mid - table["loss_barrier_mid"]).abs().max() < 1e-5
+    assert (table["loss_barrier_max"] >= table["loss_barrier_mid"] - 1e-12).all()
+    barrier_prediction.main([str(results), "--out", str(tmp_path / "p.csv")])
+    printed = capsys.readouterr().out
+    assert "quintic" in printed and "spearman_vs_mid" in printed
+    assert len(__import__("pandas").read_csv(tmp_path / "p.csv")) == 4
