@@ -35,19 +35,16 @@ def snakemake_bin() -> str:
     return str(Path(sys.executable).with_name("snakemake"))
 
 
-def dry_run(targets: Sequence[str], configfiles: Sequence[str] = (), cwd: str | Path = ".",
-            forceall: bool = False, snakemake: str | None = None) -> str:
-    """The text of `snakemake -n TARGETS [--forceall] [--configfile FILES]` in `cwd` (what
-    would run now; with `forceall`, everything, as from an empty results/)."""
-    cmd = [snakemake or snakemake_bin(), "-n", *targets]
-    if forceall:
-        cmd.append("--forceall")
-    if configfiles:
-        cmd += ["--configfile", *configfiles]
+def dry_run(args: Sequence[str], cwd: str | Path = ".", forceall: bool = False,
+            snakemake: str | None = None) -> str:
+    """The text of `snakemake -n [--forceall] ARGS` in `cwd` (what would run now; with
+    `forceall`, everything, as from an empty results/)."""
+    cmd = [snakemake or snakemake_bin(), "-n", *(["--forceall"] if forceall else []), *args]
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
     if proc.returncode:
         lines = [line for line in (proc.stderr + proc.stdout).splitlines() if line.strip()]
-        raise PlanError(f"`{' '.join(cmd[1:])}` failed in {cwd}: {lines[-1] if lines else 'no output'}")
+        last = lines[-1] if lines else "no output"
+        raise PlanError(f"`snakemake {' '.join(cmd[1:])}` failed in {cwd}: {last}")
     return proc.stdout + proc.stderr
 
 

@@ -39,7 +39,8 @@ def main(argv: Sequence[str] | None = None) -> int:
               "(move it aside first)", file=sys.stderr)
         return 1
     try:
-        jobs = sum(plan.jobs_per_rule(plan.dry_run([TARGET], [PRESET], snakemake=snakemake)).values())
+        dry = plan.dry_run([TARGET, "--configfile", PRESET], snakemake=snakemake)
+        jobs = sum(plan.jobs_per_rule(dry).values())
         measured = plan.load_measurement(plan.MEASUREMENT)
     except plan.PlanError as e:
         print(f"make quick: {e}", file=sys.stderr)
