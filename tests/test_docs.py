@@ -8,7 +8,7 @@ Job counts: a count the docs quote is written as the dry run that produces it,
 with --forceall, i.e. as from an empty results/). Every such sentence in README.md,
 docs/*.md, config.yaml and config/*.yaml is checked, and config.yaml, the quick preset
 and the fashion preset must each be quoted at least once. A count written any other way
-must carry the date it was measured (YYYY-MM-DD on its line), or is refused.
+must carry the date it was measured (YYYY-MM-DD in its paragraph), or is refused.
 
 Layout: README's "What you get" lists every folder the jobs of those configs write.
 """
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MARKER = re.compile(r"`snakemake -n ([^`]+)` plans (\d[\d,]*) jobs")
 REQUIRED = ("all", "all --configfile config/quick.yaml", "all --configfile config/fashion.yaml")
 DATE = re.compile(r"20\d\d-\d\d-\d\d")
-ANY_COUNT = re.compile(r"\b\d[\d,]* jobs\b")
+ANY_COUNT = re.compile(r"\b\d[\d,]*\s+(?:#\s*)?jobs\b")
 
 
 def doc_files() -> list[Path]:
@@ -75,12 +75,14 @@ def test_quoted_job_count_is_what_the_dry_run_plans(where, line, args, count):
 def test_every_other_job_count_is_a_dated_measurement():
     undated = []
     for path in doc_files():
-        for n, line in enumerate(path.read_text().splitlines(), 1):
-            bare = MARKER.sub("", line)
-            if ANY_COUNT.search(bare) and not DATE.search(line):
-                undated.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
+        for paragraph in re.split(r"\n\s*#?\s*\n", path.read_text()):
+            bare = MARKER.sub("", paragraph)
+            for m in ANY_COUNT.finditer(bare):
+                if not DATE.search(paragraph):
+                    context = " ".join(bare[max(0, m.start() - 60):m.end()].split())
+                    undated.append(f"{path.relative_to(ROOT)}: ...{context}")
     assert not undated, ("job counts neither quoted as `snakemake -n ARGS` plans N jobs nor dated "
-                         "(YYYY-MM-DD on the line):\n" + "\n".join(undated))
+                         "(YYYY-MM-DD in the paragraph):\n" + "\n".join(undated))
 
 
 def readme_layout() -> str:
