@@ -24,6 +24,8 @@ FIRST_FILES = ("results/tables/claims.md", "results/tables/table2.md", "results/
 # The last measured `make quick` from an empty results/ (tools/quick.py --record writes it).
 MEASUREMENT = "docs/performance/quick.json"
 MEASUREMENT_KEYS = ("date", "machine", "gflops_per_core", "cores", "jobs", "wall_s", "note")
+# Median start-up of a job on 2 idle CPU cores (docs/performance.md, measured 2026-12-01).
+STARTUP_S = 3.6
 
 
 class PlanError(RuntimeError):
@@ -147,16 +149,38 @@ def minutes(seconds: float) -> str:
     return f"{seconds / 60:.1f} min"
 
 
+def compute_pflop(configs: Sequence[str]) -> float:
+    """PFLOPs of training, paths and analyses of config.yaml with presets merged over it
+    (`python -m lmc.cost CONFIGS`, its total row)."""
+    from . import cost
+
+    total = cost.cost_table(cost.load(configs)).iloc[-1]
+    return float(total["train_pflop"] + total["eval_pflop"] + total["analyses_pflop"])
+
+
+def cost_estimate_s(pflop: float, jobs: int, cores: int, gflops_per_core: float) -> float:
+    """Wall seconds from the FLOPs alone: `pflop` at the matmul rate on every core, plus
+    each job's start-up spread over the cores: no measurement needed, but blind to what
+    runs below the matmul rate (convolutions, attention, small batches)."""
+    return pflop * 1e15 / (gflops_per_core * 1e9 * cores) + jobs * STARTUP_S / cores
+
+
 def plan_line(jobs: int, cores: int, gflops_per_core: float, measured: Measurement | None,
-              source: str = MEASUREMENT) -> str:
+              source: str = MEASUREMENT, pflop: float | None = None) -> str:
     """The line `make quick` prints before it starts: the jobs the dry run plans and about
-    how long they take, saying what the estimate stands on."""
+    how long they take, saying what the estimate stands on: the last measurement, scaled;
+    without one, `pflop` (lmc.cost) at this machine's matmul rate."""
     if jobs == 0:
         return "nothing to run (snakemake -n): every artefact is up to date."
     rate = f"this machine: {gflops_per_core:.0f} GFLOP/s per core (1-thread fp32 matmul)"
     if measured is None:
-        return (f"{jobs} jobs to run (snakemake -n) on {cores} cores; no measured run in {source} "
-                f"to estimate from; {rate}.")
+        if pflop is None:
+            return (f"{jobs} jobs to run (snakemake -n) on {cores} cores; no measured run in {source} "
+                    f"to estimate from; {rate}.")
+        eta = cost_estimate_s(pflop, jobs, cores, gflops_per_core)
+        return (f"{jobs} jobs to run (snakemake -n), about {minutes(eta)} on {cores} cores from "
+                f"`python -m lmc.cost`: {pflop:.3f} PFLOP at {rate}, plus {STARTUP_S} s start-up per job "
+                f"(no measured run in {source} yet).")
     eta = estimate_s(measured, jobs, cores, gflops_per_core)
     return (f"{jobs} jobs to run (snakemake -n), about {minutes(eta)} on {cores} cores, scaled from the last "
             f"measurement ({source}: {measured.jobs} jobs in {minutes(measured.wall_s)} on {measured.cores} "

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -67,6 +68,10 @@ def test_plan_line_says_jobs_time_and_what_it_stands_on():
     assert "100 jobs in 10.0 min" in line and "2026-12-03" in line and "test CPU" in line
     assert "this machine: 10 GFLOP/s per core" in line and "idle machine" in line
     assert "no measured run" in plan.plan_line(50, 2, 10.0, None)
+    line = plan.plan_line(50, 2, 10.0, None, pflop=0.01)
+    # 1e13 FLOP at 2 x 10 GFLOP/s = 500 s, plus 50 start-ups of 3.6 s on 2 cores = 90 s
+    assert line.startswith("50 jobs to run (snakemake -n), about 9.8 min on 2 cores from `python -m lmc.")
+    assert "0.010 PFLOP" in line and "no measured run" in line
     assert plan.plan_line(0, 2, 10.0, MEASURED).startswith("nothing to run")
 
 
@@ -89,6 +94,19 @@ def test_measurement_round_trip_and_one_line_errors(tmp_path):
             plan.load_measurement(path)
         assert str(e.value).startswith(f"{path}: {message}") and "\n" not in str(e.value)
         assert "tools/quick.py --record" in str(e.value)
+
+
+def test_compute_estimate_is_lmc_costs_total():
+    from lmc import cost
+
+    configs = [str(ROOT / "config.yaml"), str(ROOT / "config/quick.yaml")]
+    total = cost.cost_table(cost.load(configs)).iloc[-1]
+    pflop = plan.compute_pflop(configs)
+    assert pflop == pytest.approx(total["train_pflop"] + total["eval_pflop"] + total["analyses_pflop"])
+    assert 0 < pflop < 1
+    startups = 10 * plan.STARTUP_S / 2
+    slow, fast = plan.cost_estimate_s(pflop, 10, 2, 20.0), plan.cost_estimate_s(pflop, 10, 2, 40.0)
+    assert slow - startups == pytest.approx(2 * (fast - startups))
 
 
 def test_matmul_rate_is_measured():
@@ -119,6 +137,9 @@ def run_quick(tmp_path, *args, rc="0"):
     fake = tmp_path / "snakemake"
     fake.write_text(FAKE_SNAKEMAKE)
     fake.chmod(0o755)
+    (tmp_path / "config").mkdir(exist_ok=True)       # what lmc.cost reads for the estimate
+    shutil.copy(ROOT / "config.yaml", tmp_path)
+    shutil.copy(ROOT / "config/quick.yaml", tmp_path / "config")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "FAKE_RC": rc}
     return subprocess.run([sys.executable, str(ROOT / "tools/quick.py"), "--snakemake", str(fake), *args],
                           cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300)
@@ -139,7 +160,7 @@ def test_make_quick_plans_runs_and_points_to_the_files(tmp_path):
 
 def test_make_quick_failure_says_so_and_keeps_the_exit_code(tmp_path):
     proc = run_quick(tmp_path, rc="3")
-    assert proc.returncode == 3 and "no measured run" in proc.stdout
+    assert proc.returncode == 3 and "no measured run" in proc.stdout and "lmc.cost" in proc.stdout
     assert "Snakemake failed after" in proc.stderr and "Open first" not in proc.stdout
 
 

@@ -1,6 +1,7 @@
 """`make quick`: every artefact of config/quick.yaml, saying where it is. Before it starts,
 one line with the jobs a dry run plans and about how long they take (scaled from the last
-measured run, docs/performance/quick.json, by this machine's matmul rate); then
+measured run, docs/performance/quick.json, by this machine's matmul rate; without one,
+lmc.cost's FLOPs at that rate plus each job's start-up); then
 Snakemake's own progress ("N of M steps done"); at the end the three files to open first.
 
     python tools/quick.py [--cores 2] [--record]
@@ -46,7 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"make quick: {e}", file=sys.stderr)
         return 1
     gflops = plan.matmul_gflops()
-    print("make quick: " + plan.plan_line(jobs, args.cores, gflops, measured), flush=True)
+    pflop = None if measured else plan.compute_pflop(["config.yaml", PRESET])
+    print("make quick: " + plan.plan_line(jobs, args.cores, gflops, measured, pflop=pflop), flush=True)
     if jobs == 0:
         print("\n".join(plan.done_lines(".")))
         return 0
