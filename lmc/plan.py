@@ -179,8 +179,9 @@ def plan_line(jobs: int, cores: int, gflops_per_core: float, measured: Measureme
                     f"to estimate from; {rate}.")
         eta = cost_estimate_s(pflop, jobs, cores, gflops_per_core)
         return (f"{jobs} jobs to run (snakemake -n), about {minutes(eta)} on {cores} cores from "
-                f"`python -m lmc.cost`: {pflop:.3f} PFLOP at {rate}, plus {STARTUP_S} s start-up per job "
-                f"(no measured run in {source} yet).")
+                f"`python -m lmc.cost`: {pflop:.3f} PFLOP at {gflops_per_core:.0f} GFLOP/s per core (this "
+                f"machine's 1-thread fp32 matmul, now), plus {STARTUP_S} s start-up per job (no measured "
+                f"run in {source} yet).")
     eta = estimate_s(measured, jobs, cores, gflops_per_core)
     return (f"{jobs} jobs to run (snakemake -n), about {minutes(eta)} on {cores} cores, scaled from the last "
             f"measurement ({source}: {measured.jobs} jobs in {minutes(measured.wall_s)} on {measured.cores} "
