@@ -112,9 +112,9 @@ def dynamics_cost(config: Mapping[str, Any], artefact: str, setting: Mapping[str
         paths = len(config["artefacts"][artefact]["snapshot_epochs"])
     train = 3 * fwd * setting["batch_size"] * member_steps * pairs
     evaluate = path * paths * pairs
-    # a trunk job, then a training and an interpolation job per spawn point; one
+    # a trunk job, then one training and one interpolation job for every spawn point; one
     # interpolation job for the snapshots; all pairs of a setting in one job each
-    jobs = 1 + 2 * paths if kind == "spawn" else (1 if kind == "snapshots" else 0)
+    jobs = 3 if kind == "spawn" and paths else (1 if kind == "snapshots" else 0)
     return {"train_flops": train, "eval_flops": evaluate, "steps": steps, "jobs": jobs,
             "gpu_seconds": (train + evaluate) / ASSUMED_FLOPS + steps * STEP_OVERHEAD_S + jobs * STARTUP_S}
 

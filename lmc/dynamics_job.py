@@ -1,5 +1,5 @@
 """The jobs of the training-dynamics artefacts (rules/dynamics.smk): the trunks of a
-setting, the A and B spawned from them at one point, and the linear paths of many pairs
+setting, the A and B spawned from them at every spawn point, and the linear paths of many pairs
 of weights in one process (spawned pairs, snapshot pairs). Here, not in the scripts, so
 tests can call them."""
 
@@ -98,38 +98,56 @@ def spawn_job(
     setting: Mapping[str, Any],
     train_beton: str,
     test_beton: str,
-    trunk: str,
-    point: str,
+    trunks: Mapping[str, str],
     pairs: Sequence[int],
-    outputs: Mapping[int, Mapping[str, str]],
-    state_path: str,
+    outputs: Mapping[str, Mapping[int, Mapping[str, str]]],
+    state_paths: Mapping[str, str],
     data_path: str = "resident",
     device: str = "auto",
     threads: int = 1,
     checkpoint_every: int = 0,
 ) -> None:
-    """A and B of every pair, spawned from the trunks' state in `trunk` (spawn point
-    `point`) and trained to the end; outputs[pair] names its a, b, metrics and seeds files."""
+    """A and B of every pair at every spawn point, in one process (one start-up for the
+    setting's whole sweep): `trunks` maps each point's name to the file of the trunks'
+    state there; from it A and B train to the end; outputs[point][pair] names their a, b,
+    metrics and seeds files. Each point trains with its own resumable state file
+    (`state_paths`); all are kept until every point is done, so a job killed after some
+    points resumes each of them from its last checkpoint instead of from the start."""
     setup(threads)
-    state = io.load_state(trunk)
-    if list(state["pairs"]) != list(pairs):
-        raise RuntimeError(f"{trunk} holds the trunks of pairs {state['pairs']}, not {list(pairs)}")
-    log.info("spawning pairs %s at step %d (%s)", list(pairs), state["step"], point)
     with devices.claim_gpu(prefer=device) as dev:
         tr = arrays.read_split(train_beton, dev)
         te = arrays.read_split(test_beton, dev)
-        result = spawn.train_spawned(
-            setting,
-            state,
-            pairs,
-            tr,
-            te,
-            dev,
-            data_path=data_path,
-            train_beton=train_beton,
-            state_path=state_path,
-            checkpoint_every=checkpoint_every,
-        )
+        for point, trunk in trunks.items():
+            state = io.load_state(trunk)
+            if list(state["pairs"]) != list(pairs):
+                raise RuntimeError(f"{trunk} holds the trunks of pairs {state['pairs']}, not {list(pairs)}")
+            log.info("spawning pairs %s at step %d (%s)", list(pairs), state["step"], point)
+            result = spawn.train_spawned(
+                setting,
+                state,
+                pairs,
+                tr,
+                te,
+                dev,
+                data_path=data_path,
+                train_beton=train_beton,
+                state_path=state_paths[point],
+                checkpoint_every=checkpoint_every,
+            )
+            _write_spawned(setting, point, int(state["step"]), pairs, result, outputs[point])
+    for path in state_paths.values():
+        if os.path.exists(path):
+            os.unlink(path)
+
+
+def _write_spawned(
+    setting: Mapping[str, Any],
+    point: str,
+    step: int,
+    pairs: Sequence[int],
+    result: train.TrainResult,
+    outputs: Mapping[int, Mapping[str, str]],
+) -> None:
     members = [f"{m}{p}" for p in pairs for m in "ab"]
     for i, (p, metrics) in enumerate(zip(pairs, _per_pair(result.metrics, members))):
         files = outputs[p]
@@ -138,14 +156,12 @@ def spawn_job(
         io.write_csv(metrics, files["metrics"])
         io.write_json(
             {
-                **spawn.spawn_seeds(setting, p, int(state["step"])),
+                **spawn.spawn_seeds(setting, p, step),
                 "spawn_point": point,
                 "diverged": {"a": result.diverged[2 * i], "b": result.diverged[2 * i + 1]},
             },
             files["seeds"],
         )
-    if os.path.exists(state_path):
-        os.unlink(state_path)
 
 
 def paths_job(

@@ -1,5 +1,6 @@
 # Training dynamics (beyond the paper): when does LMC appear?
 #   instability:       spawn_trunk -> spawn_pairs -> interpolate_spawned -> aggregate_instability
+#                      (one job of each per setting: every pair at every spawn point k > 0)
 #   barrier_over_time: train_setting_snapshots (rules/train.smk) -> interpolate_snapshots ->
 #                      aggregate_barrier_over_time
 # Rendering is the generic render_<artefact> rule (rules/report.smk). Paths:
@@ -48,16 +49,15 @@ if SPAWN_RUNS:
     rule spawn_pairs:
         input:
             unpack(betons_of_run),
-            trunk=spawn_file("trunk.pt"),
+            trunks=[spawn_file("trunk.pt", name) for name in SPAWNED],
         output:
-            **spawn_pair_outputs("a.pt", "b.pt", "metrics.csv", "seeds.json"),
+            **spawned_outputs("a.pt", "b.pt", "metrics.csv", "seeds.json"),
         log:
-            spawn_file("train.log"),
+            run_file("spawn/train.log"),
         benchmark:
-            spawn_file("train.bench.tsv")
+            run_file("spawn/train.bench.tsv")
         wildcard_constraints:
             run="|".join(SPAWN_RUNS),
-            point=SPAWNED_NAMES,
         conda:
             "../envs/lmc.yaml"
         threads: config["threads"]
@@ -65,12 +65,13 @@ if SPAWN_RUNS:
             gpu=1,
             cpus_per_task=config["threads"],
             mem_mb=train_mem_mb(PAIRS),
-            runtime=train_runtime(PAIRS),
+            runtime=spawned_train_runtime,
         params:
             setting=setting_of,
             betons=betons_param,
             pairs=PAIRS,
-            state=spawn_file("train_state.pt"),
+            points=list(SPAWNED),
+            states=operational([spawn_file("train_state.pt", name) for name in SPAWNED]),
             data_path=config["data_path"],
             device=config["device"],
             checkpoint_every=config["checkpoint_every"],
@@ -81,16 +82,15 @@ if SPAWN_RUNS:
     rule interpolate_spawned:
         input:
             unpack(betons_of_run),
-            **spawn_pair_outputs("a.pt", "b.pt"),
+            **spawned_outputs("a.pt", "b.pt"),
         output:
-            **spawn_pair_outputs("interpolation.csv"),
+            **spawned_outputs("interpolation.csv"),
         log:
-            spawn_file("interpolate.log"),
+            run_file("spawn/interpolate.log"),
         benchmark:
-            spawn_file("interpolate.bench.tsv")
+            run_file("spawn/interpolate.bench.tsv")
         wildcard_constraints:
             run="|".join(SPAWN_RUNS),
-            point=SPAWNED_NAMES,
         conda:
             "../envs/lmc.yaml"
         threads: config["threads"]
@@ -98,11 +98,12 @@ if SPAWN_RUNS:
             gpu=1,
             cpus_per_task=config["threads"],
             mem_mb=eval_mem_mb,
-            runtime=eval_runtime,
+            runtime=spawned_eval_runtime,
         params:
             setting=setting_of,
             betons=betons_param,
             pairs=PAIRS,
+            points=list(SPAWNED),
             alphas=config["alphas"],
             device=config["device"],
             batch_size=config["eval_batch_size"],

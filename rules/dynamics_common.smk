@@ -1,20 +1,35 @@
 # The training-dynamics artefacts' grid (spawn points, snapshot epochs, the runs they
 # apply to) and the input/param functions of rules/dynamics.smk.
-import re
-
 SPAWN_POINTS = lmc_dynamics.spawn_points(config, TRAINED)  # name -> point, k = 0 included
 SPAWNED = {n: p for n, p in SPAWN_POINTS.items() if p > 0}  # the points A and B are spawned at
-SPAWNED_NAMES = "|".join(re.escape(n) for n in SPAWNED)  # the {point} wildcard
 SPAWN_RUNS = sorted({e["run_id"] for e in ENTRIES.get(lmc_dynamics.SPAWN, [])})
 
 
-def spawn_file(name, point="{point}", run="{run}"):
+def spawn_file(name, point, run="{run}"):
     return run_file(f"spawn/{point}/{name}", run)
 
 
-def spawn_pair_outputs(*names):
-    """{a0: .../pair0/a.pt, ...}: the files of every pair of one spawn job."""
-    return {f"{n.split('.')[0]}{k}": spawn_file(f"pair{k}/{n}") for k in PAIRS for n in names}
+def spawned_outputs(*names):
+    """{a0_1: results/runs/{run}/spawn/{point 1}/pair0/a.pt, ...}: the files of every pair
+    at every spawn point k > 0 (suffix: the point's position in SPAWNED), the outputs of
+    one spawn_pairs (or interpolate_spawned) job: every point of a setting in one process."""
+    return {
+        f"{n.split('.')[0]}{k}_{i}": spawn_file(f"pair{k}/{n}", name)
+        for i, name in enumerate(SPAWNED)
+        for k in PAIRS
+        for n in names
+    }
+
+
+def spawned_train_runtime(wildcards):
+    """At most a whole training per spawn point (A and B spawned at k train to the end)."""
+    return lmc_resources.train_runtime_min([RUNS[wildcards.run]] * len(SPAWNED), len(PAIRS))
+
+
+def spawned_eval_runtime(wildcards):
+    return lmc_resources.eval_runtime_min(
+        [RUNS[wildcards.run]] * len(SPAWNED), len(config["alphas"]), len(PAIRS)
+    )
 
 
 def snapshot_outputs(pairs=None):

@@ -1,21 +1,23 @@
-"""Train A and B of every pair from the trunks' state at one spawn point (rule: spawn_pairs)."""
+"""Train A and B of every pair from the trunks' state at every spawn point k > 0 of one
+setting, in one process (rule: spawn_pairs)."""
 
 from lmc import dynamics_job, logs
 
 logs.to_file(snakemake.log[0])
 out = snakemake.output
+points = snakemake.params.points
+pairs = snakemake.params.pairs
 dynamics_job.spawn_job(
     setting=snakemake.params.setting,
     train_beton=snakemake.params.betons["train"],
     test_beton=snakemake.params.betons["test"],
-    trunk=snakemake.input.trunk,
-    point=snakemake.wildcards.point,
-    pairs=snakemake.params.pairs,
+    trunks=dict(zip(points, snakemake.input.trunks)),
+    pairs=pairs,
     outputs={
-        k: {"a": out[f"a{k}"], "b": out[f"b{k}"], "metrics": out[f"metrics{k}"], "seeds": out[f"seeds{k}"]}
-        for k in snakemake.params.pairs
+        point: {k: {m: out[f"{m}{k}_{i}"] for m in ("a", "b", "metrics", "seeds")} for k in pairs}
+        for i, point in enumerate(points)
     },
-    state_path=snakemake.params.state,
+    state_paths=dict(zip(points, snakemake.params.states)),
     data_path=snakemake.params.data_path,
     device=snakemake.params.device,
     threads=snakemake.threads,

@@ -6,7 +6,6 @@ import gzip
 import hashlib
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -18,6 +17,8 @@ import numpy as np
 import pytest
 import torch
 import yaml
+
+from lmc.plan import jobs_per_rule  # noqa: F401  (tests import it from here)
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
@@ -101,17 +102,6 @@ def tiny_config(digits: Path, **overrides) -> dict:
     for k, v in overrides.items():
         cfg[k] = v
     return cfg
-
-
-def jobs_per_rule(dry_run_output: str) -> dict[str, int]:
-    """The 'Job stats' table of a dry run as {rule: count}."""
-    table = dry_run_output.split("Job stats:")[-1]
-    counts = {}
-    for line in table.splitlines():
-        m = re.match(r"^(\w+)\s+(\d+)$", line.strip())
-        if m and m.group(1) != "total":
-            counts[m.group(1)] = int(m.group(2))
-    return counts
 
 
 class Workflow:

@@ -150,12 +150,17 @@ class Killed(Exception):
 
 
 def _run(monkeypatch, kill_at, job):
-    """Run `job()`, killed when the loop reaches step `kill_at` (None: never); whether it ended."""
+    """Run `job()`, killed when the loop reaches step `kill_at` (None: never; (step, n):
+    the n-th time it reaches it); whether it ended."""
     real = train.learning_rate
+    step_at, nth = kill_at if isinstance(kill_at, tuple) else (kill_at, 1)
+    seen = []
 
     def lr(s, step, total):
-        if step == kill_at:
-            raise Killed
+        if step == step_at:
+            seen.append(step)
+            if len(seen) == nth:
+                raise Killed
         return real(s, step, total)
 
     with monkeypatch.context() as m:
@@ -182,11 +187,14 @@ def test_killed_dynamics_jobs_resume_byte_identical(betons, tmp_path, monkeypatc
             "seeds": str(folder / "ts.json"),
         }
         spawned = {
-            p: {
-                k: str(folder / f"{k}{p}.{e}")
-                for k, e in (("a", "pt"), ("b", "pt"), ("metrics", "csv"), ("seeds", "json"))
+            n: {
+                p: {
+                    k: str(folder / f"{k}{p}_{n}.{e}")
+                    for k, e in (("a", "pt"), ("b", "pt"), ("metrics", "csv"), ("seeds", "json"))
+                }
+                for p in (0, 1)
             }
-            for p in (0, 1)
+            for n in points
         }
         pair = {
             train_job.output_key(k, 0, 0): str(folder / f"pair_{k}.{e}")
@@ -207,11 +215,10 @@ def test_killed_dynamics_jobs_resume_byte_identical(betons, tmp_path, monkeypatc
             ),
             lambda: dynamics_job.spawn_job(
                 s,
-                trunk=trunk["states"]["epoch0.5"],
-                point="epoch0.5",
+                trunks=trunk["states"],
                 pairs=[0, 1],
                 outputs=spawned,
-                state_path=str(folder / "spawn_state.pt"),
+                state_paths={n: str(folder / f"spawn_state_{n}.pt") for n in points},
                 **common,
             ),
             lambda: train_job.train_job(
@@ -229,13 +236,18 @@ def test_killed_dynamics_jobs_resume_byte_identical(betons, tmp_path, monkeypatc
 
     for job in jobs(tmp_path / "reference"):
         assert _run(monkeypatch, None, job)
-    # killed after the checkpoint of epoch 1 (trunk) or 2 (spawned, pair), then run again
-    for job, kill in zip(jobs(tmp_path / "killed"), (12, 20, 20)):
+    # killed after the checkpoint of epoch 1 (trunk) or 2 (spawned, pair), then run again; the
+    # spawn job in its second point (epoch2, steps 16..23), the first one done
+    killed = tmp_path / "killed"
+    for job, kill in zip(jobs(killed), (12, (20, 2), 20)):
         assert not _run(monkeypatch, kill, job)
+        if kill == (20, 2):       # the finished point's state is kept: it resumes, not restarts
+            assert (killed / "spawn_state_epoch0.5.pt").exists()
         assert _run(monkeypatch, None, job)
     names = sorted(p.name for p in (tmp_path / "reference").iterdir())
-    assert names == sorted(p.name for p in (tmp_path / "killed").iterdir())
-    assert {"a0.pt", "a_e1.pt", "epoch2.pt", "tm.csv"} <= set(names) and not any("state" in n for n in names)
+    assert names == sorted(p.name for p in killed.iterdir())
+    assert {"a0_epoch0.5.pt", "b1_epoch2.pt", "a_e1.pt", "epoch2.pt", "tm.csv"} <= set(names)
+    assert not any("state" in n for n in names)
     for name in names:
         if name == "pair_provenance.json":         # times and host: not results
             continue
