@@ -21,7 +21,8 @@ _VOLATILE = ("provenance.json", "provenance.csv", ".log", ".bench.tsv", ".tsv")
 def result_bytes(wf) -> dict[str, bytes]:
     """Every result file (runs, barriers, tables; not data, logs, timings) and its bytes."""
     res = wf.path / "results"
-    files = [p for d in ("runs", "barriers", "tables") for p in (res / d).rglob("*") if p.is_file()]
+    files = [p for d in ("runs", "barriers", "tables") for p in (res / d).rglob("*")
+             if p.is_file() and ".kept" not in p.parts]          # bookkeeping: links + a manifest
     return {str(p.relative_to(wf.path)): p.read_bytes() for p in files if not p.name.endswith(_VOLATILE)}
 
 
