@@ -68,6 +68,7 @@ def train_job(settings: Sequence[Mapping[str, Any]], seeds: Sequence[Sequence[Ma
     shots = snapshots.SnapshotFiles({t: [outputs.get(snapshot_key(m, t, i, k)) for i, k, m in members]
                                      for t in snapshot_epochs})
     snapshots.keep_checkpoint_if_complete(state_path, shots.written())
+    resume_only_with_this_code(state_path, code)
     with devices.claim_gpu(prefer=device) as dev:     # distinct GPUs for concurrent jobs
         # resident splits from convert's arrays on both paths (the ffcv path trains from
         # Loaders over the .beton and evaluates on the resident test split)
@@ -100,9 +101,28 @@ def train_job(settings: Sequence[Mapping[str, Any]], seeds: Sequence[Sequence[Ma
             io.write_json(dict(setting), outputs[setting_key(i)])
     for i, k in todo:
         kept_pairs.keep(pair_outputs(outputs, i, k), _made_by(settings, seeds, pairs, i, k, betons, code))
-    if os.path.exists(state_path):
-        os.unlink(state_path)
+    for path in (state_path, state_path + CODE_TAG):
+        if os.path.exists(path):
+            os.unlink(path)
     return result
+
+
+CODE_TAG = ".code"
+
+
+def resume_only_with_this_code(state_path: str, code: str | None) -> None:
+    """A resumable state left by other code (the job re-runs because its code digest changed)
+    is moved aside: resuming it would give epochs of one trainer followed by epochs of
+    another. The digest of the code that writes the state is kept beside it."""
+    tag = state_path + CODE_TAG
+    if os.path.exists(state_path):
+        written_by = open(tag).read() if os.path.exists(tag) else None
+        if written_by != (code or ""):
+            os.replace(state_path, state_path + ".stale")
+            log.warning("%s: written by other code (digest %s, this job's %s); moved it to %s.stale "
+                        "(nothing deleted), training starts from epoch 0",
+                        state_path, written_by, code, state_path)
+    io.write_text(code or "", tag)
 
 
 def pair_outputs(outputs: Mapping[str, str], setting: int, pair: int) -> dict[str, str]:

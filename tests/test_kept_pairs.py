@@ -42,3 +42,4 @@ def test_a_pair_made_otherwise_or_damaged_is_not_intact(tmp_path):
     assert not kept_pairs.intact(files, MADE_BY)
     os.unlink(tmp_path / "runs/abc/.kept/pair1/manifest.json")
     assert not kept_pairs.intact(_pair(tmp_path / "other"), MADE_BY)        # never kept
+

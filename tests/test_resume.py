@@ -71,3 +71,18 @@ def test_killed_training_resumes_byte_identical(tmp_path, betons, sig):
     for name in OUTPUTS + ["setting.json"]:
         assert filecmp.cmp(reference / name, killed / name, shallow=False), name
     assert not state.exists()
+
+
+def test_a_state_left_by_other_code_is_moved_aside(tmp_path):
+    """A job re-run because its code changed must not resume the old trainer's epochs."""
+    from lmc.train_job import resume_only_with_this_code
+
+    state = tmp_path / "train_state.pt"
+    state.write_bytes(b"epochs of the old trainer")
+    resume_only_with_this_code(str(state), "new-digest")             # no tag: from before tags existed
+    assert not state.exists() and (tmp_path / "train_state.pt.stale").exists()
+    state.write_bytes(b"epochs of this trainer")
+    resume_only_with_this_code(str(state), "new-digest")             # same code: resumed
+    assert state.read_bytes() == b"epochs of this trainer"
+    resume_only_with_this_code(str(state), "newer-digest")
+    assert not state.exists()
