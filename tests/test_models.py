@@ -122,23 +122,37 @@ def test_lcn_unshared_kernels_match_unfold():
 
 
 def test_vit_attention_matches_torch_multihead():
-    """The hand-written attention equals nn.MultiheadAttention with the same weights."""
+    """The hand-written attention (the class token's query only: nothing else reaches the
+    classifier) equals full nn.MultiheadAttention with the same weights, read at the class
+    token: the same logits and the same gradient for every parameter."""
     torch.manual_seed(3)
     model = AttentionViT(CIFAR, 10, patch=4, heads=4, head_dim=6).double()
-    x = torch.randn(2, *CIFAR, dtype=torch.float64)
+    x = torch.randn(3, *CIFAR, dtype=torch.float64)
     mha = nn.MultiheadAttention(24, 4, batch_first=True, dtype=torch.float64)
     with torch.no_grad():
         mha.in_proj_weight.copy_(model.qkv.weight)
         mha.in_proj_bias.copy_(model.qkv.bias)
         mha.out_proj.weight.copy_(model.proj.weight)
         mha.out_proj.bias.copy_(model.proj.bias)
-        cols = nn.functional.unfold(x, 4, stride=4).transpose(1, 2)    # [B, 64, 48]
-        tokens = model.embed(cols)
-        tokens = torch.cat([model.cls_token.expand(2, 1, 24), tokens], 1) + model.pos
-        h = model.norm_attn(tokens)
-        out, _ = mha(h, h, h, need_weights=False)
-        ref = model.head(model.norm_out(out[:, 0]))
-        torch.testing.assert_close(model(x), ref, rtol=1e-10, atol=1e-10)
+    cols = nn.functional.unfold(x, 4, stride=4).transpose(1, 2)    # [B, 64, 48]
+    tokens = model.embed(cols)
+    tokens = torch.cat([model.cls_token.expand(3, 1, 24), tokens], 1) + model.pos
+    h = model.norm_attn(tokens)
+    out, _ = mha(h, h, h, need_weights=False)
+    ref = model.head(model.norm_out(out[:, 0]))
+    ref.square().sum().backward()
+    ref_grads = {k: torch.zeros_like(p) if p.grad is None else p.grad.clone()
+                 for k, p in model.named_parameters()}
+    ref_grads["qkv.weight"] = ref_grads["qkv.weight"] + mha.in_proj_weight.grad
+    ref_grads["qkv.bias"] = ref_grads["qkv.bias"] + mha.in_proj_bias.grad
+    ref_grads["proj.weight"] = ref_grads["proj.weight"] + mha.out_proj.weight.grad
+    ref_grads["proj.bias"] = ref_grads["proj.bias"] + mha.out_proj.bias.grad
+    model.zero_grad()
+    logits = model(x)
+    torch.testing.assert_close(logits, ref, rtol=1e-10, atol=1e-10)
+    logits.square().sum().backward()
+    for k, p in model.named_parameters():
+        torch.testing.assert_close(p.grad, ref_grads[k], rtol=1e-9, atol=1e-12, msg=k)
 
 
 @pytest.mark.parametrize("kind", ["cnn", "lcn", "vit"])
