@@ -21,6 +21,7 @@ class Artefact:
     # "spawn" (A and B spawned from a trunk at k, lmc.spawn), "snapshots" (A_t and B_t
     # along training, lmc.snapshots); the last two have their own rules (rules/dynamics.smk)
     kind: str = "pairs"
+    paper: bool = True  # one of the paper's own tables and figures (False: beyond the paper)
 
 
 ARTEFACTS: dict[str, Artefact] = {
@@ -35,18 +36,19 @@ ARTEFACTS: dict[str, Artefact] = {
         Artefact("table4", "Table 4", figure=False, trained=True),
         Artefact("figure5", "Figure 5", figure=True, trained=True),
         # Beyond the paper: the barrier against the initialisation scheme and scale.
-        Artefact("initialisation", "Initialisation", figure=True, trained=True),
+        Artefact("initialisation", "Initialisation", figure=True, trained=True, paper=False),
         # Beyond the paper: its qualitative claims checked against the artefacts above.
         # Table 4 has Figure 3's runs: its claims read either; Figure 5 is compared with Figure 3.
-        Artefact("claims", "Claims", figure=False, trained=False,
+        Artefact("claims", "Claims", figure=False, trained=False, paper=False,
                  sources=("table1", "figure1", "table2", "figure2", "figure3", "table4", "figure5")),
         # Beyond the paper: every number the paper prints beside this project's (lmc.comparison);
         # Table 4 prints the accuracies of the Figure 3 runs, Table 3 the parameter counts.
-        Artefact("paper_comparison", "Paper comparison", figure=True, trained=False,
+        Artefact("paper_comparison", "Paper comparison", figure=True, trained=False, paper=False,
                  sources=("table1", "table2", "table3", "table4", "figure3")),
         # Beyond the paper: when LMC appears. Spawn-at-k instability and barriers along training.
-        Artefact("instability", "Instability", figure=True, trained=True, kind="spawn"),
-        Artefact("barrier_over_time", "Barrier over time", figure=True, trained=True, kind="snapshots"),
+        Artefact("instability", "Instability", figure=True, trained=True, kind="spawn", paper=False),
+        Artefact("barrier_over_time", "Barrier over time", figure=True, trained=True, kind="snapshots",
+                 paper=False),
     ]
 }
 
@@ -70,6 +72,11 @@ def of_final_pairs(names: list[str] | tuple[str, ...]) -> list[str]:
 def sources(name: str, present: list[str] | tuple[str, ...]) -> list[str]:
     """The artefacts `name` reads that are among `present` (the configured ones)."""
     return [s for s in ARTEFACTS[name].sources if s in present]
+
+
+def of_paper(names: list[str] | tuple[str, ...]) -> list[str]:
+    """The paper's own tables and figures among `names`, in the given order."""
+    return [n for n in names if ARTEFACTS[n].paper]
 
 
 def figures(names: list[str] | tuple[str, ...]) -> list[str]:

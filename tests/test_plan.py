@@ -171,3 +171,17 @@ def test_record_writes_the_measurement_only_from_an_empty_results(tmp_path):
     assert measured.jobs == 8 and measured.cores == 2 and measured.note == "a test"
     proc = run_quick(tmp_path, "--record")          # results/ exists now
     assert proc.returncode == 1 and "results/ exists" in proc.stderr
+
+
+def test_paper_only_runs_the_papers_tables_and_figures_and_records_apart(tmp_path):
+    proc = run_quick(tmp_path, "--paper-only", "--record")
+    assert proc.returncode == 0, proc.stderr
+    calls = (tmp_path / "calls.txt").read_text().splitlines()
+    targets = calls[1].split()[2:-2]                 # between "--cores 2" and "--configfile FILE"
+    assert targets[:3] == [
+        "results/tables/table1.md", "results/tables/figure1.md", "results/figures/figure1.png"]
+    assert "results/tables/table3.md" in targets and "results/figures/figure5.png" in targets
+    assert not any(n in t for t in targets for n in ("claims", "initialisation", "instability", "over_time",
+                                                     "comparison", "all"))
+    assert (tmp_path / "docs/performance/quick-paper.json").exists()
+    assert not (tmp_path / plan.MEASUREMENT).exists()      # the whole preset's measurement is untouched
