@@ -41,5 +41,6 @@ rule all:
     default_target: True
     input:
         artefact_outputs(ARTEFACTS),
+        list(barrier_prediction_outputs().values()),
         rules.run_index.output,
         rules.provenance_table.output,

@@ -5,7 +5,9 @@ setting and analysis, every pair of the setting in turn (the splits are decoded 
   permutation (JSON, with the method and seed), the aligned B and the linear path from A
   to it (same α grid);
 - `layerwise_job`: the layer-wise networks (lmc.layerwise) on train and test;
-- `plane_job`: the plane through Θ₀, A and B (lmc.plane).
+- `plane_job`: the plane through Θ₀, A and B (lmc.plane);
+- `derivatives_job`: ℓ, ℓ′, ℓ″ along the path and each layer's, on the train split, every
+  pair of the setting in one batched pass (lmc.barrier_prediction.pair_records).
 
 Here, not in the scripts, so tests can call them."""
 from __future__ import annotations
@@ -14,7 +16,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from . import align, arrays, beton, devices, interpolate, io, layerwise, plane, provenance
+from . import align, arrays, barrier_prediction, beton, devices, interpolate, io, layerwise, plane, provenance
 from .logs import log
 from .runs import setup
 
@@ -85,3 +87,22 @@ def plane_job(setting: Mapping[str, Any], pairs: Sequence[Mapping[str, str]], be
         io.write_json(meta, f["anchors"])
 
     _each_pair("plane", pairs, betons, device, threads, work)
+
+
+def derivatives_job(settings: Sequence[tuple[Mapping[str, Any], Sequence[Mapping[str, str]]]],
+                    train_beton: str, device: str = "auto", threads: int = 1, batch_size: int = 2048) -> None:
+    """settings: (setting, pairs) with pairs {init, a, b, derivatives (json out)}; one process
+    for all of them (the split read once), each setting's pairs in one batched pass (vmap)."""
+    setup(threads)
+    with devices.claim_gpu(prefer=device) as dev:
+        split = arrays.read_split(train_beton, dev)
+        log.info("start-up %.1f s (process start to the first pair)",
+                 time.time() - provenance.process_start())
+        started = time.time()
+        for setting, pairs in settings:
+            init, a, b = ([io.load_weights(f[k]) for f in pairs] for k in ("init", "a", "b"))
+            records = barrier_prediction.pair_records(setting, init, a, b, split, dev, batch_size)
+            for files, record in zip(pairs, records, strict=True):
+                io.write_json(record, files["derivatives"])
+            log.info("derivatives: %d pair(s) of %s done", len(pairs), pairs[0]["a"])
+    log.info("derivatives: %d setting(s) in %.1f s", len(settings), time.time() - started)

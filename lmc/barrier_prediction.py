@@ -1,106 +1,225 @@
-"""Could the barrier have been predicted from the endpoints? (issue 22, part 2, on finished runs)
+"""Could the barrier have been predicted from the endpoints? (issue 22, part 2)
 
-For every pair of a finished `results/` folder: ℓ, ℓ′, ℓ″ at α = 0, ½, 1 on the whole train
-split (`lmc.path_derivatives`), the predicted midpoint loss barriers, and the barriers the
-11-point path measured (interpolation.csv, train split). Until the pipeline has a rule for
-it, run it on any finished results folder:
+The `derivatives` analysis (rules/analyses.smk: path_derivatives) writes per pair, on the
+whole train split (`lmc.path_derivatives`): ℓ, ℓ′, ℓ″ at α = 0, ½, 1 of the linear path;
+for each layer l, the same at α = 0 and ½ along Δ restricted to that layer (the rest of the
+network at A); ‖∇L‖ at A and B, ‖Δ‖, and the geometry of A and B about Θ₀ (distances and
+angle). The `barrier_prediction` target reads every such pair and compares:
 
-    python -m lmc.barrier_prediction results --out results/barrier_prediction.csv
-"""
+- the whole path: the predicted midpoint loss barrier (`quintic`, `cubic` from the
+  endpoints; `midpoint` from ℓ″(½), a reference) against the measured one,
+  ℓ(½) − ½(ℓ(0) + ℓ(1)), and the predictor's LMC verdict against the measured one (train
+  error barrier < 2 %);
+- each layer: the second-order Taylor estimate from A, ℓ_l(½) ≈ ℓ(0) + ½ℓ_l′(0) + ⅛ℓ_l″(0),
+  minus ½(ℓ(0) + ℓ(1)), against the measured layer-wise loss barrier, the same quantity
+  with ℓ_l(½) the loss of A with layer l averaged (lmc.layerwise's "single" network).
+
+A loss barrier has no 2 % threshold of its own. The threshold τ that the predictor's
+verdict uses is fitted on the *measured* loss barriers (the τ at which "measured loss
+barrier < τ" agrees best with "error barrier < 2 %"), so the predictor is judged on
+reproducing the verdict its target quantity would give; that agreement is printed as the
+ceiling beside the predictor's."""
 from __future__ import annotations
 
-import argparse
-import json
-import sys
-from pathlib import Path
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import torch
 
-from . import arrays, beton, io, result_files, stacked
+from . import beton, io, plots, result_files, stacked
+from .artefacts import title as artefact_title
 from .data import info
+from .layerwise import layer_groups
+from .layout import Table
 from .models import build_model
-from .path_derivatives import path_derivatives, predicted_barriers
+from .path_derivatives import path_derivatives, predicted_barriers, spawn_geometry
+from .render import write_table
 
 ALPHAS = (0.0, 0.5, 1.0)
+LAYER_ALPHAS = (0.0, 0.5)          # a layer's Taylor estimate from A, and its measured midpoint
+LMC_THRESHOLD = 2.0                # % error barrier (the paper's LMC criterion)
+FORMS = ("quintic", "cubic", "midpoint")
+DERIVATIVES = ("loss", "slope", "curvature")
+
+
+def pair_records(setting: Mapping[str, Any], init: Sequence[Mapping[str, torch.Tensor]],
+                 a: Sequence[Mapping[str, torch.Tensor]], b: Sequence[Mapping[str, torch.Tensor]],
+                 split: beton.Split, device: torch.device | str, batch_size: int = 2048
+                 ) -> list[dict[str, Any]]:
+    """The derivatives record of every pair of one setting, all pairs in one batched pass."""
+    meta = info(setting["dataset"])
+    model = build_model(setting, meta.shape, meta.classes).to(device)
+    sa, sb, s0 = (stacked.stack_states(list(states), device) for states in (a, b, init))
+    layers = dict(layer_groups(a[0]))
+    normalise = beton.normaliser(setting["dataset"], device)
+    d = path_derivatives(model, sa, sb, split.images, split.labels, normalise, ALPHAS, layers=layers,
+                         batch_size=batch_size, layer_alphas=LAYER_ALPHAS)
+    # the geometry about Θ₀ needs one Θ₀ for both runs (with independent inits, init.pt is A's)
+    geometry = spawn_geometry(sa, sb, s0) if setting.get("shared_init", True) else None
+    records = []
+    for i in range(len(a)):
+        record: dict[str, Any] = {"split": "train", "samples": len(split.labels), "alphas": list(ALPHAS)}
+        record.update({key: d[key][i].tolist() for key in DERIVATIVES})
+        record["layers"] = [{"layer": name, "alphas": list(LAYER_ALPHAS),
+                             **{key: d[f"layer_{key}"][i, j].tolist() for key in DERIVATIVES}}
+                            for j, name in enumerate(layers)]
+        record.update({key: float(d[key][i]) for key in ("grad_norm_a", "grad_norm_b", "delta_norm")})
+        record.update({f"init_{key}": None if geometry is None else float(geometry[key][i])
+                       for key in ("dist_a", "dist_b", "angle_deg")})
+        records.append(record)
+    return records
 
 
 def measured(path: pd.DataFrame) -> dict[str, float]:
     """Barriers of one pair's train-split path: the loss at ½ above the endpoints' mean (what
-    the predictors estimate), the largest loss above the straight line, the error barrier."""
+    the predictors estimate), the largest loss above the straight line, the error barrier (%)."""
     train = path[path["split"] == "train"].set_index("alpha").sort_index()
     loss, err = train["loss"], train["error"]
     line = (1 - loss.index) * loss.iloc[0] + loss.index * loss.iloc[-1]
     return {"loss_barrier_mid": float(loss.loc[0.5] - (loss.iloc[0] + loss.iloc[-1]) / 2),
             "loss_barrier_max": float((loss - line).max()),
-            "error_barrier": float(err.max() - (err.iloc[0] + err.iloc[-1]) / 2)}
+            "error_barrier": 100 * float(err.max() - (err.iloc[0] + err.iloc[-1]) / 2)}
 
 
-def predict_run(run: Path, results: Path, device: str = "cpu", batch_size: int = 4096) -> pd.DataFrame:
-    """One row per pair of a finished run folder (results/runs/<id>)."""
-    setting = json.loads((run / "setting.json").read_text())
-    meta = info(setting["dataset"])
-    model = build_model(setting, meta.shape, meta.classes).to(device)
-    pairs = sorted((p for p in run.glob("pair*") if (p / "interpolation.csv").exists()),
-                   key=lambda p: int(p.name[4:]))
-    if not pairs:
-        return pd.DataFrame()
-    split = arrays.read_split(results / "datasets" / setting["dataset"] / "train.beton", device)
-    a = stacked.stack_states([io.load_weights(p / "a.pt") for p in pairs], device)
-    b = stacked.stack_states([io.load_weights(p / "b.pt") for p in pairs], device)
-    normalise = beton.normaliser(setting["dataset"], device)
-    d = path_derivatives(model, a, b, split.images, split.labels, normalise, ALPHAS, batch_size=batch_size)
-    pred = predicted_barriers(d["slope"][:, 0], d["slope"][:, 2], d["curvature"][:, 0], d["curvature"][:, 2],
-                              d["curvature"][:, 1])
+RECORD_KEYS = ("loss", "slope", "curvature", "layers", "grad_norm_a", "grad_norm_b", "delta_norm",
+               "init_dist_a", "init_dist_b", "init_angle_deg")
+
+
+def tables(cells: Sequence[Mapping[str, Any]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per pair (whole path) and per pair and layer: what was measured and what was
+    predicted. `cells`: artefact, label, run_id, pair, derivatives_json, path_csv."""
+    pairs, layers = [], []
+    for c in cells:
+        rec = result_files.read_json(c["derivatives_json"], RECORD_KEYS)
+        keys = {"artefact": c["artefact"], "label": c["label"], "run_id": c["run_id"], "pair": int(c["pair"])}
+        loss, slope, curv = (torch.tensor(rec[k], dtype=torch.float64) for k in DERIVATIVES)
+        pred = predicted_barriers(slope[0], slope[2], curv[0], curv[2], curv[1])
+        pairs.append({**keys, **measured(result_files.read_path(c["path_csv"])),
+                      **{f"predicted_{form}": float(v) for form, v in pred.items()},
+                      "slope_a": float(slope[0]), "slope_b": float(slope[2]), "curvature_a": float(curv[0]),
+                      "curvature_mid": float(curv[1]), "curvature_b": float(curv[2]),
+                      **{k: rec[k] for k in ("grad_norm_a", "grad_norm_b", "delta_norm", "init_dist_a",
+                                             "init_dist_b", "init_angle_deg")}})
+        reference = (rec["loss"][0] + rec["loss"][2]) / 2
+        for index, layer in enumerate(rec["layers"], start=1):
+            l0, lmid = layer["loss"]
+            taylor = l0 + layer["slope"][0] / 2 + layer["curvature"][0] / 8
+            layers.append({**keys, "layer_index": index, "layer": layer["layer"],
+                           "loss_barrier_mid": lmid - reference, "predicted_taylor": taylor - reference})
+    return pd.DataFrame(pairs), pd.DataFrame(layers)
+
+
+def fitted_threshold(loss_barrier: pd.Series, connected: pd.Series) -> float:
+    """The loss-barrier threshold τ at which "loss barrier < τ" agrees best with `connected`
+    (ties: the smallest τ); candidates half-way between sorted values and beyond both ends."""
+    values = np.sort(loss_barrier.to_numpy())
+    candidates = np.concatenate([[values[0] - 1.0], (values[1:] + values[:-1]) / 2, [values[-1] + 1.0]])
+    scores = [((loss_barrier < t) == connected).mean() for t in candidates]
+    return float(candidates[int(np.argmax(scores))])
+
+
+def agreement(pairs: pd.DataFrame, layers: pd.DataFrame) -> pd.DataFrame:
+    """Per predictor: pairs, Spearman ρ and median absolute error against the measured
+    midpoint loss barrier, and the share of LMC verdicts it gets right (module docstring);
+    the measured loss barrier's own share (the ceiling) and the majority verdict's share
+    (the floor) beside it."""
+    connected = pairs["error_barrier"] < LMC_THRESHOLD
+    tau = fitted_threshold(pairs["loss_barrier_mid"], connected)
+    ceiling = float(((pairs["loss_barrier_mid"] < tau) == connected).mean())
+    floor = float(max(connected.mean(), 1 - connected.mean()))
     rows = []
-    for i, pair in enumerate(pairs):
-        row = {"run_id": run.name, "pair": int(pair.name[4:]), "optimizer": setting["optimizer"],
-               "lr": setting["lr"], "model": setting["model"], "depth": setting.get("depth"),
-               **measured(result_files.read_path(pair / "interpolation.csv"))}
-        for j, alpha in enumerate(ALPHAS):
-            for key in ("loss", "slope", "curvature"):
-                row[f"{key}_{alpha:g}"] = float(d[key][i, j])
-        row.update({f"predicted_{form}": float(v[i]) for form, v in pred.items()})
-        row.update({key: float(d[key][i]) for key in ("grad_norm_a", "grad_norm_b", "delta_norm")})
-        rows.append(row)
+    for form in FORMS:
+        predicted = pairs[f"predicted_{form}"]
+        rows.append({"path": "whole network", "predictor": form, "pairs": len(pairs),
+                     "spearman": predicted.corr(pairs["loss_barrier_mid"], method="spearman"),
+                     "median_abs_error": float((predicted - pairs["loss_barrier_mid"]).abs().median()),
+                     "verdicts_right": float(((predicted < tau) == connected).mean()),
+                     "verdicts_right_measured": ceiling, "verdicts_right_majority": floor, "tau": tau})
+    if len(layers):
+        predicted, target = layers["predicted_taylor"], layers["loss_barrier_mid"]
+        rows.append({"path": "each layer", "predictor": "taylor", "pairs": len(layers),
+                     "spearman": predicted.corr(target, method="spearman"),
+                     "median_abs_error": float((predicted - target).abs().median())})
     return pd.DataFrame(rows)
 
 
-def predict_results(results: Path, device: str = "cpu") -> pd.DataFrame:
-    runs = sorted(r for r in (results / "runs").iterdir() if (r / "setting.json").exists())
-    frames = [predict_run(run, results, device) for run in runs]
-    return pd.concat([f for f in frames if len(f)], ignore_index=True)
+def _fmt(v: Any, spec: str) -> str:
+    return "–" if v is None or (isinstance(v, float) and np.isnan(v)) else format(v, spec)
 
 
-def agreement(table: pd.DataFrame) -> pd.DataFrame:
-    """Per predictor: Spearman ρ against the measured midpoint loss barrier, and the median
-    absolute error."""
-    rows = []
-    for form in [c for c in table if c.startswith("predicted_")]:
-        rows.append({"predictor": form.removeprefix("predicted_"),
-                     "spearman_vs_mid": table[form].corr(table["loss_barrier_mid"], method="spearman"),
-                     "spearman_vs_max": table[form].corr(table["loss_barrier_max"], method="spearman"),
-                     "median_abs_error": (table[form] - table["loss_barrier_mid"]).abs().median(),
-                     "pairs": len(table)})
-    return pd.DataFrame(rows)
+def prediction_table(summary: pd.DataFrame, pairs: pd.DataFrame) -> Table:
+    header = ["path", "predictor", "pairs", "Spearman ρ", "median |error|", "verdicts right",
+              "measured loss barrier's", "majority verdict's"]
+    rows = [[r["path"], r["predictor"], str(r["pairs"]), _fmt(r["spearman"], ".2f"),
+             _fmt(r["median_abs_error"], ".3g"), _fmt(r.get("verdicts_right"), ".0%"),
+             _fmt(r.get("verdicts_right_measured"), ".0%"), _fmt(r.get("verdicts_right_majority"), ".0%")]
+            for r in summary.to_dict("records")]
+    arts = ", ".join(artefact_title(a) for a in dict.fromkeys(pairs["artefact"]))
+    caption = ("Barrier prediction (beyond the paper): the midpoint loss barrier ℓ(½) − ½(ℓ(0)+ℓ(1)) on the "
+               "train split predicted from derivatives along the path, against the measured one, over "
+               f"{len(pairs)} pairs of {arts}.")
+    tau = float(summary["tau"].dropna().iloc[0])
+    notes = ["quintic: 5(ℓ′(0) − ℓ′(1))/32 + (ℓ″(0) + ℓ″(1))/64 and cubic: (ℓ′(0) − ℓ′(1))/8 use "
+             "the endpoints only; midpoint: −ℓ″(½)/8 (a reference, not an endpoint quantity); taylor "
+             "(each layer): ℓ(0) + ½ℓ_l′(0) + ⅛ℓ_l″(0) − ½(ℓ(0)+ℓ(1)), from A alone.",
+             f"Verdicts: LMC when the train error barrier is below {LMC_THRESHOLD:g} %; the predictor "
+             f"says LMC when its loss barrier is below τ = {tau:.3g}, the threshold at which the "
+             "measured loss barrier agrees best with the error verdict (its share is the ceiling; the "
+             "majority verdict's share is the floor)."]
+    return Table("Barrier prediction", caption, header, rows, summary, notes)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("results", type=Path, help="a finished results folder")
-    parser.add_argument("--out", type=Path, help="write the per-pair table here (CSV)")
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--threads", type=int, default=None)
-    args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    if not (args.results / "runs").is_dir():
-        sys.exit(f"{args.results}: no runs/ folder in it; give a finished results folder (e.g. results)")
-    table = predict_results(args.results, args.device)
-    if args.out:
-        io.write_csv(table, args.out)
-    print(agreement(table).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+def prediction_figure(pairs: pd.DataFrame, layers: pd.DataFrame, summary: pd.DataFrame):
+    """Predicted against measured midpoint loss barrier: every pair (left), every pair's
+    layers (right); colours by artefact, symlog axes (barriers span decades and can be < 0)."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.8), constrained_layout=True)
+    colours = dict(zip(dict.fromkeys(pairs["artefact"]), plt.rcParams["axes.prop_cycle"].by_key()["color"]))
+    panels = [(axes[0], pairs, "predicted_quintic", "quintic prediction from the endpoints",
+               summary[summary["predictor"] == "quintic"].iloc[0]),
+              (axes[1], layers, "predicted_taylor", "Taylor prediction from A along layer l",
+               summary[summary["predictor"] == "taylor"].iloc[0] if len(layers) else None)]
+    for ax, frame, column, ylabel, stats in panels:
+        if not len(frame):
+            ax.set_axis_off()
+            continue
+        for art, g in frame.groupby("artefact", sort=False):
+            ax.scatter(g["loss_barrier_mid"], g[column], s=18, color=colours[art], label=artefact_title(art),
+                       alpha=0.8)
+        lo = min(frame["loss_barrier_mid"].min(), frame[column].min())
+        hi = max(frame["loss_barrier_mid"].max(), frame[column].max())
+        ax.plot([lo, hi], [lo, hi], color="black", lw=0.8, ls="--", label="y = x")
+        span = max(abs(lo), abs(hi), 1e-6)
+        for set_scale in (ax.set_xscale, ax.set_yscale):
+            set_scale("symlog", linthresh=span / 100)
+        ax.set_xlabel("measured midpoint loss barrier (train)")
+        ax.set_ylabel(ylabel)
+        text = f"Spearman ρ = {stats['spearman']:.2f}, {int(stats['pairs'])} points"
+        if "verdicts_right" in stats and not np.isnan(stats.get("verdicts_right", np.nan)):
+            text += (f"\nLMC verdicts right: {stats['verdicts_right']:.0%} (measured loss barrier: "
+                     f"{stats['verdicts_right_measured']:.0%}, "
+                     f"majority: {stats['verdicts_right_majority']:.0%})")
+        ax.text(0.02, 0.98, text, transform=ax.transAxes, va="top", fontsize=8,
+                bbox={"facecolor": "white", "alpha": 0.8, "lw": 0})
+        ax.grid(alpha=0.3)
+    axes[0].set_title("whole network: the linear path A → B")
+    axes[1].set_title("each layer: A with layer l moved towards B")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=8)
+    fig.suptitle("Barrier prediction from derivatives along the path (beyond the paper)", fontsize=10)
+    return fig
 
 
-if __name__ == "__main__":
-    main()
+def render(cells: Sequence[Mapping[str, Any]], outputs: Mapping[str, str]) -> Table:
+    """The barrier_prediction target: per-pair CSV, summary table, scatter figure."""
+    pairs, layers = tables(cells)
+    io.write_csv(pairs, outputs["pairs"])
+    io.write_csv(layers, outputs["layers"])
+    summary = agreement(pairs, layers)
+    table = prediction_table(summary, pairs)
+    write_table(table, outputs)
+    plots.save(prediction_figure(pairs, layers, summary), outputs["fig_png"], outputs["fig_pdf"])
+    return table

@@ -135,7 +135,8 @@ def layer_count(setting: Mapping[str, Any]) -> int:
 
 def analysis_cost(setting: Mapping[str, Any], analysis: str, pairs: int, config: Mapping[str, Any]) -> float:
     """Evaluation FLOPs of one analysis (rules/analyses.smk) over `pairs` pairs: every
-    network it evaluates, forward on both whole splits. Weight matching itself (a few
+    network it evaluates, forward on both whole splits (derivatives: forward-equivalents on
+    the train split). Weight matching itself (a few
     linear assignment problems on the CPU) is negligible beside that."""
     meta = datasets.info(setting["dataset"])
     per_network = forward_flops(setting) * (meta.n_train + meta.n_test)
@@ -148,6 +149,11 @@ def analysis_cost(setting: Mapping[str, Any], analysis: str, pairs: int, config:
     elif analysis == "plane":
         nx, ny = config["analysis"]["plane"]["grid"]
         networks = nx * ny
+    elif analysis == "derivatives":
+        # train split only: nested jvp (4 streams, ~4 forwards) at α = 0, ½, 1 of the path
+        # and at α = 0, ½ of each layer's; a gradient (~3 forwards) at A and at B
+        train_share = meta.n_train / (meta.n_train + meta.n_test)
+        networks = (4 * (3 + 2 * layer_count(setting)) + 2 * 3) * train_share
     else:
         raise ValueError(f"unknown analysis {analysis!r}")
     return pairs * networks * per_network

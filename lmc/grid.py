@@ -27,7 +27,7 @@ MODEL_KEYS = {
 }
 OPTIMIZER_KEYS = {"sgd": ("momentum",), "adam": ("adam_betas",)}
 # Analyses beyond the paper an artefact can switch on (`analyses:`; rules/analyses.smk).
-ANALYSES = ("align", "layerwise", "plane")
+ANALYSES = ("align", "layerwise", "plane", "derivatives")
 # Always floats in the canonical setting (so 1 and 1.0 give one run id).
 FLOAT_KEYS = ("lr", "slope", "weight_decay", "warmup_fraction", "momentum", "init_scale")
 

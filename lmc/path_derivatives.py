@@ -59,30 +59,34 @@ def path_derivatives(model: nn.Module, a: Params, b: Params, images: torch.Tenso
                      normalise: Callable[[torch.Tensor], torch.Tensor],
                      alphas: Sequence[float] = (0.0, 0.5, 1.0),
                      layers: Mapping[str, Sequence[str]] | None = None,
-                     batch_size: int = 1024) -> dict[str, torch.Tensor]:
+                     batch_size: int = 1024, layer_alphas: Sequence[float] | None = None
+                     ) -> dict[str, torch.Tensor]:
     """ℓ, ℓ′, ℓ″ of every pair at every α, for the whole path and for each layer's own path.
 
     `a`, `b`: stacked states [P, ...] of P pairs. `layers`: layer name -> its parameter names
-    (Δ is zero elsewhere). Returns float64 tensors: "loss", "slope", "curvature" [P, len(alphas)],
-    and, with `layers`, "layer_loss", "layer_slope", "layer_curvature" [P, layers, len(alphas)]
-    in `layers`' order; "grad_norm_a", "grad_norm_b", "delta_norm" [P]; all means over the split."""
+    (Δ is zero elsewhere), evaluated at `layer_alphas` (default: `alphas`). Returns float64
+    tensors: "loss", "slope", "curvature" [P, len(alphas)], and, with `layers`, "layer_loss",
+    "layer_slope", "layer_curvature" [P, layers, len(layer_alphas)] in `layers`' order;
+    "grad_norm_a", "grad_norm_b", "delta_norm" [P]; all means over the split."""
     device = next(iter(a.values())).device
     delta = {k: b[k] - a[k] for k in a}
-    directions = {"": delta}
+    layer_alphas = alphas if layer_alphas is None else layer_alphas
+    directions = {"": (delta, alphas)}
     for name, keys in (layers or {}).items():
-        directions[name] = {k: delta[k] if k in keys else torch.zeros_like(delta[k]) for k in delta}
+        along_layer = {k: delta[k] if k in keys else torch.zeros_like(delta[k]) for k in delta}
+        directions[name] = (along_layer, layer_alphas)
     pairs, n = next(iter(a.values())).shape[0], len(labels)
     along = vmap(_along_path(model), in_dims=(0, 0, None, None, None))
     gradient = vmap(grad(_loss_sum(model), argnums=0), in_dims=(0, None, None, None, None))
-    sums = {name: torch.zeros(3, pairs, len(alphas), dtype=torch.float64, device=device)
-            for name in directions}
+    sums = {name: torch.zeros(3, pairs, len(at), dtype=torch.float64, device=device)
+            for name, (_, at) in directions.items()}
     grads = {end: {k: torch.zeros_like(v, dtype=torch.float64) for k, v in a.items()} for end in "ab"}
     zero = {k: torch.zeros_like(v[0]) for k, v in a.items()}
     for start in range(0, n, batch_size):
         x = normalise(images[start:start + batch_size])
         y = labels[start:start + batch_size]
-        for name, direction in directions.items():
-            for j, alpha in enumerate(alphas):
+        for name, (direction, at) in directions.items():
+            for j, alpha in enumerate(at):
                 values = along(a, direction, torch.tensor(float(alpha), device=device), x, y)
                 for i, v in enumerate(values):
                     sums[name][i, :, j] += v.double()

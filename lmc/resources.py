@@ -69,3 +69,9 @@ def eval_mem_mb(settings: Sequence[Mapping[str, Any]], points: int = 11) -> int:
 def eval_runtime_min(settings: Sequence[Mapping[str, Any]], points: int = 11, pairs: int = 1) -> int:
     flops = sum(cost.setting_cost(s, pairs, points)["eval_flops"] for s in settings)
     return _minutes(flops, 5)
+
+
+def analysis_runtime_min(settings: Sequence[Mapping[str, Any]], analysis: str, pairs: int,
+                         config: Mapping[str, Any]) -> int:
+    """Minutes for one job running `analysis` over `pairs` pairs of every setting (lmc.cost)."""
+    return _minutes(sum(cost.analysis_cost(s, analysis, pairs, config) for s in settings), 5)

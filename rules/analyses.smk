@@ -5,6 +5,8 @@
 #              job (three cached files per pair; a separate path job would be mostly start-up)
 #   layerwise  each layer of A (of B) replaced by the average of A's and B's
 #   plane      train/test error and loss on the plane through init, A and B
+#   derivatives  ℓ, ℓ′, ℓ″ along the path and each layer's (train split), for the
+#              barrier_prediction target (lmc.barrier_prediction)
 # Switched on per artefact by `analyses:` (lmc.grid); parameters under `analysis:`.
 
 
@@ -102,6 +104,45 @@ rule plane_grid:
         code=code_of("analyses_job"),
     script:
         "../scripts/plane.py"
+
+
+# One job per artefact and dataset: ℓ, ℓ′, ℓ″ of every pair of its settings (each setting's
+# pairs batched; start-up paid once for the whole artefact).
+for _job, _runs in DERIVATIVES_JOBS.items():
+
+    rule:
+        name:
+            f"path_derivatives_{_job}"
+        input:
+            **dataset_inputs(RUNS[_runs[0]]["dataset"]),
+            init=[pair_file("init.pt", r, k) for r in _runs for k in PAIRS],
+            a=[pair_file("a.pt", r, k) for r in _runs for k in PAIRS],
+            b=[pair_file("b.pt", r, k) for r in _runs for k in PAIRS],
+        output:
+            [pair_file("derivatives.json", r, k) for r in _runs for k in PAIRS],
+        log:
+            log_file("path_derivatives", _job),
+        benchmark:
+            benchmark_file("path_derivatives", _job)
+        conda:
+            "../envs/lmc.yaml"
+        threads: config["threads"]
+        resources:
+            gpu=1,
+            cpus_per_task=config["threads"],
+            mem_mb=lmc_resources.eval_mem_mb([RUNS[r] for r in _runs], len(config["alphas"])),
+            runtime=lmc_resources.analysis_runtime_min(
+                [RUNS[r] for r in _runs], "derivatives", len(PAIRS), config
+            ),
+        params:
+            settings=operational([RUNS[r] for r in _runs]),
+            pairs=operational(len(PAIRS)),
+            betons=operational(betons_of(RUNS[_runs[0]]["dataset"])),
+            device=operational(config["device"]),
+            batch_size=operational(config["eval_batch_size"]),
+            code=code_of("analyses_job"),
+        script:
+            "../scripts/path_derivatives.py"
 
 
 # Per artefact: the layer-wise heatmap and table, the plane figure (report captions in
@@ -204,4 +245,48 @@ rule layerwise:
 rule plane:
     input:
         [f for a in TRAINED if analysis_entries(a, "plane") for f in plane_outputs(a).values()],
+    localrule: True
+
+
+if barrier_prediction_outputs():
+    _out = barrier_prediction_outputs()
+
+    rule render_barrier_prediction:
+        input:
+            derivatives=[c["derivatives_json"] for c in barrier_prediction_cells()],
+            paths=[c["path_csv"] for c in barrier_prediction_cells()],
+        output:
+            **{
+                **_out,
+                "fig_png": report(
+                    _out["fig_png"],
+                    caption="../docs/report/barrier_prediction.rst",
+                    category="Barrier prediction",
+                    labels={"file": "predicted against measured barriers"},
+                ),
+                "html": report(
+                    _out["html"],
+                    caption="../docs/report/barrier_prediction.rst",
+                    category="Barrier prediction",
+                    labels={"file": "how well the predictors did (table)"},
+                ),
+            },
+        log:
+            log_file("render_barrier_prediction", "barrier_prediction"),
+        localrule: True
+        conda:
+            "../envs/lmc.yaml"
+        resources:
+            mem_mb=2000,
+            runtime=10,
+        params:
+            cells=barrier_prediction_cells(),
+            code=code_of("barrier_prediction"),
+        script:
+            "../scripts/render_barrier_prediction.py"
+
+
+rule barrier_prediction:
+    input:
+        list(barrier_prediction_outputs().values()),
     localrule: True

@@ -59,6 +59,7 @@ def analysis_cells(artefact, analysis, files):
 
 
 LAYERWISE_FILES = {"layerwise_csv": "layerwise.csv"}
+DERIVATIVES_FILES = {"derivatives_json": "derivatives.json", "path_csv": "interpolation.csv"}
 PLANE_FILES = {"plane_csv": "plane.csv", "anchors_json": "plane.json"}
 
 
@@ -71,6 +72,49 @@ def layerwise_outputs(artefact):
 
 def plane_outputs(artefact):
     return {ext: figure_file(f"{artefact}_plane", ext) for ext in ("png", "pdf")}
+
+
+def _derivatives_jobs():
+    """The runs each path_derivatives_<artefact>_<dataset> job takes: every setting of an
+    artefact (and dataset) that runs `derivatives`, a setting shared by artefacts under the
+    first, so that one process does a whole artefact (start-up paid once)."""
+    jobs, seen = {}, set()
+    for a in TRAINED:
+        for _, e in analysis_entries(a, "derivatives"):
+            if e["run_id"] not in seen:
+                seen.add(e["run_id"])
+                jobs.setdefault(f"{a}_{RUNS[e['run_id']]['dataset']}", []).append(e["run_id"])
+    return jobs
+
+
+DERIVATIVES_JOBS = _derivatives_jobs()
+
+
+def barrier_prediction_cells():
+    """Every pair with derivatives, of every artefact (a setting shared by artefacts once,
+    under the first), with its artefact and files (lmc.barrier_prediction.tables)."""
+    cells, seen = [], set()
+    for a in TRAINED:
+        for c in analysis_cells(a, "derivatives", DERIVATIVES_FILES):
+            if (c["run_id"], c["pair"]) not in seen:
+                seen.add((c["run_id"], c["pair"]))
+                cells.append({"artefact": a, **c})
+    return cells
+
+
+def barrier_prediction_outputs():
+    """The barrier_prediction target's files (none when no artefact runs `derivatives`)."""
+    if not barrier_prediction_cells():
+        return {}
+    out = {ext: table_file("barrier_prediction", ext) for ext in ("md", "tex", "csv", "html")}
+    out.update({f"fig_{ext}": figure_file("barrier_prediction", ext) for ext in ("png", "pdf")})
+    out.update(
+        {
+            "pairs": barriers_file("_pairs", "barrier_prediction"),
+            "layers": barriers_file("_layers", "barrier_prediction"),
+        }
+    )
+    return out
 
 
 def analysis_outputs(artefact):

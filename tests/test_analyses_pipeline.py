@@ -19,10 +19,10 @@ def _config(digits, **analysis):
     cfg = tiny_config(digits)
     cfg["analysis"]["plane"] = {"grid": [4, 3], "margin": 0.1}
     cfg["analysis"].update(analysis)
-    cfg["artefacts"]["table2"]["analyses"] = ["align", "layerwise", "plane"]
+    cfg["artefacts"]["table2"]["analyses"] = ["align", "layerwise", "plane", "derivatives"]
     # independent initialisations (one init seed per member), aligned and layer-wise
     base = {"depth": 2, "slope": 0.0, "optimizer": "sgd", "shared_init": False}
-    cfg["artefacts"]["figure2"] = {"analyses": ["align", "layerwise"], "base": base,
+    cfg["artefacts"]["figure2"] = {"analyses": ["align", "layerwise", "derivatives"], "base": base,
                                    "grid": [[{"model": "mlp"}], {"lr": [0.1]}]}
     return cfg
 
@@ -47,6 +47,8 @@ def test_switching_analyses_on_retrains_nothing(analysed):
     assert jobs["train_setting"] == 1 and jobs["interpolate"] == 1, jobs      # one job per setting
     assert jobs["align_pairs"] == 3 and jobs["layerwise_barriers"] == 3
     assert jobs["plane_grid"] == 2, jobs                  # one job per setting, both pairs in it
+    assert jobs["path_derivatives_table2_mnist"] == 1 and jobs["path_derivatives_figure2_mnist"] == 1, jobs
+    assert jobs["render_barrier_prediction"] == 1, jobs
 
 
 def test_aligned_b_is_b_permuted_and_computes_the_same_function(analysed):
@@ -111,6 +113,39 @@ def test_layerwise_barriers_agree_with_the_path(analysed):
             assert np.allclose(last["error_barrier"], mid, atol=1e-9)         # all layers averaged = Θ(½)
     table = (wf.path / "results/tables/table2_layerwise.md").read_text()
     assert "SGD ↑Lr: 1. layers.0" in table and "layers 1..l averaged: test" in table
+
+
+def test_path_derivatives_agree_with_the_path_and_the_layerwise_networks(analysed):
+    """Two code paths, one loss: the derivatives job's ℓ(0), ℓ(½), ℓ(1) are the interpolation's
+    train losses, and each layer's ℓ_l(½) is the layer-wise job's "A with layer l averaged";
+    the prediction table holds every pair, its numbers the ones derived from those files."""
+    wf, _ = analysed
+    pairs = pd.read_csv(wf.path / "results/barriers/barrier_prediction_pairs.csv")
+    layers = pd.read_csv(wf.path / "results/barriers/barrier_prediction_layers.csv")
+    assert len(pairs) == 6 and set(pairs["artefact"]) == {"table2", "figure2"}
+    assert len(layers) == 6 * 2 and set(layers["layer"]) == {"layers.0", "layers.1"}
+    for _, row in _agg(wf).iterrows():
+        pair = wf.path / f"results/runs/{row['run_id']}/pair{row['pair']}"
+        record = json.loads((pair / "derivatives.json").read_text())
+        train = pd.read_csv(pair / "interpolation.csv").query("split == 'train'").set_index("alpha")["loss"]
+        assert np.allclose(record["loss"], [train[0.0], train[0.5], train[1.0]], rtol=1e-5)
+        assert record["init_angle_deg"] is not None and 0 < record["init_angle_deg"] < 180
+        lw = pd.read_csv(pair / "layerwise.csv")
+        for layer in record["layers"]:
+            averaged = lw[(lw["split"] == "train") & (lw["variant"] == "single") & (lw["base"] == "a")
+                          & (lw["layer"] == layer["layer"])]
+            assert layer["loss"][0] == pytest.approx(record["loss"][0], rel=1e-6)        # A itself
+            assert layer["loss"][1] == pytest.approx(float(averaged["loss"].iloc[0]), rel=1e-5)
+        mine = pairs[(pairs["run_id"] == row["run_id"]) & (pairs["pair"] == row["pair"])].iloc[0]
+        s0, s1 = record["slope"][0], record["slope"][2]
+        c0, c1 = record["curvature"][0], record["curvature"][2]
+        assert mine["predicted_quintic"] == pytest.approx(5 * (s0 - s1) / 32 + (c0 + c1) / 64, rel=1e-9)
+        assert mine["loss_barrier_mid"] == pytest.approx(train[0.5] - (train[0.0] + train[1.0]) / 2, abs=1e-9)
+    figure2 = pairs[pairs["artefact"] == "figure2"]
+    assert figure2["init_angle_deg"].isna().all()           # independent inits: no shared Θ₀
+    table = (wf.path / "results/tables/barrier_prediction.md").read_text()
+    assert "| whole network | quintic | 6 |" in table and "| each layer | taylor | 12 |" in table
+    assert (wf.path / "results/figures/barrier_prediction.png").stat().st_size > 10_000
 
 
 def test_plane_grid_covers_init_a_and_b(analysed):

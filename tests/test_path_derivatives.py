@@ -131,18 +131,23 @@ def test_spawn_geometry_measures_distances_and_the_angle():
     assert g["angle_deg"].tolist() == pytest.approx([90.0, 0.0], abs=1e-6)
 
 
-def test_predictions_on_a_finished_run_agree_with_its_interpolation(finished_workflow, tmp_path, capsys):
-    """On the pipeline's own results: the derivative module's ℓ(0), ℓ(½), ℓ(1) on the train
-    split are the interpolation's numbers (two code paths, one loss), for every pair."""
-    from lmc import barrier_prediction
+def test_the_verdict_threshold_is_fitted_on_the_measured_barrier_and_scores_are_shares():
+    import pandas as pd
 
-    results = finished_workflow[0].path / "results"
-    table = barrier_prediction.predict_results(results)
-    assert len(table) == 4                                                  # 2 settings x 2 pairs
-    ad_mid = table["loss_0.5"] - (table["loss_0"] + table["loss_1"]) / 2
-    assert (ad_mid - table["loss_barrier_mid"]).abs().max() < 1e-5
-    assert (table["loss_barrier_max"] >= table["loss_barrier_mid"] - 1e-12).all()
-    barrier_prediction.main([str(results), "--out", str(tmp_path / "p.csv")])
-    printed = capsys.readouterr().out
-    assert "quintic" in printed and "spearman_vs_mid" in printed
-    assert len(__import__("pandas").read_csv(tmp_path / "p.csv")) == 4
+    from lmc import barrier_prediction as bp
+
+    measured = pd.Series([0.01, 0.02, 0.30, 0.50])
+    assert bp.fitted_threshold(measured, pd.Series([True, True, False, False])) == pytest.approx(0.16)
+    pairs = pd.DataFrame({"loss_barrier_mid": measured, "error_barrier": [0.5, 1.0, 3.0, 8.0],
+                          "predicted_quintic": [0.0, 0.40, 0.35, 0.60],
+                          "predicted_cubic": [0.01, 0.02, 0.3, 0.5],
+                          "predicted_midpoint": [0.5, 0.4, 0.3, 0.2]})
+    layers = pd.DataFrame({"loss_barrier_mid": [0.1, 0.2, 0.3], "predicted_taylor": [0.1, 0.3, 0.2]})
+    summary = bp.agreement(pairs, layers).set_index("predictor")
+    assert summary.loc["quintic", "verdicts_right"] == 0.75         # the second pair is called a barrier
+    assert summary.loc["cubic", "verdicts_right"] == 1.0 and summary.loc["cubic", "spearman"] == 1.0
+    assert summary.loc["midpoint", "spearman"] == -1.0 and summary.loc["midpoint", "verdicts_right"] == 0.5
+    assert summary.loc["quintic", "verdicts_right_measured"] == 1.0
+    assert summary.loc["quintic", "verdicts_right_majority"] == 0.5
+    assert summary.loc["taylor", "spearman"] == pytest.approx(0.5)
+    assert summary.loc["taylor", "median_abs_error"] == pytest.approx(0.1)

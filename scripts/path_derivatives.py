@@ -1,0 +1,16 @@
+"""ℓ, ℓ′, ℓ″ along the path of every pair of an artefact's settings, and along each layer's
+(rules: path_derivatives_<artefact>_<dataset>)."""
+from lmc import analyses_job, logs
+
+logs.to_file(snakemake.log[0])
+n = snakemake.params.pairs
+files = [{"init": i, "a": a, "b": b, "derivatives": o}
+         for i, a, b, o in zip(snakemake.input.init, snakemake.input.a, snakemake.input.b, snakemake.output,
+                               strict=True)]
+analyses_job.derivatives_job(
+    settings=[(setting, files[k * n:(k + 1) * n]) for k, setting in enumerate(snakemake.params.settings)],
+    train_beton=snakemake.params.betons["train"],
+    device=snakemake.params.device,
+    threads=snakemake.threads,
+    batch_size=snakemake.params.batch_size,
+)

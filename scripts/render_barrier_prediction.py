@@ -1,0 +1,5 @@
+"""Predicted against measured barriers of every pair with derivatives (rule: render_barrier_prediction)."""
+from lmc import barrier_prediction, logs
+
+logs.to_file(snakemake.log[0])
+barrier_prediction.render(snakemake.params.cells, dict(snakemake.output.items()))
