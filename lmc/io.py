@@ -10,10 +10,15 @@ import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import torch
+
+if TYPE_CHECKING:
+    import torch
+
+# torch is imported where a checkpoint is read or written, not here: the aggregation and
+# render jobs read only CSVs and JSONs, and importing torch is most of their start-up.
 
 
 class CorruptFileError(RuntimeError):
@@ -29,6 +34,8 @@ def rebuild_hint(path: str | os.PathLike) -> str:
 
 
 def _torch_load(path: str | os.PathLike) -> Any:
+    import torch
+
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
@@ -92,6 +99,8 @@ def _umask() -> int:
 def _torch_bytes(obj: Any) -> bytes:
     # torch.save names the zip archive after the file it writes to; saving to a buffer
     # keeps the bytes independent of the (random) temp-file name.
+    import torch
+
     buffer = io.BytesIO()
     torch.save(obj, buffer)
     return buffer.getvalue()

@@ -17,7 +17,6 @@ from . import (
     layout,
     names,
     paper_values,
-    parameter_counts,
     plots,
     summary,
     tables,
@@ -59,6 +58,8 @@ def render_artefact(artefact: str, barriers_csv: str, paths_csv: str | None,
 
 def render_table3(points: Sequence[Mapping[str, Any]], outputs: Mapping[str, str]) -> layout.Table:
     """Table 3 from its grid points (no training): parameter counts from lmc.models."""
+    from . import parameter_counts  # builds models: torch, needed by Table 3 alone
+
     table = parameter_counts.table3(parameter_counts.parameter_table(points))
     write_table(table, outputs)
     return table
