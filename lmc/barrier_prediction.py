@@ -38,7 +38,8 @@ from .path_derivatives import path_derivatives, predicted_barriers, spawn_geomet
 from .render import write_table
 
 ALPHAS = (0.0, 0.5, 1.0)
-LAYER_ALPHAS = (0.0, 0.5)          # a layer's Taylor estimate from A, and its measured midpoint
+LAYER_ALPHAS = (0.0,)              # a layer's derivatives: at A (its Taylor estimate)
+LAYER_LOSS_ALPHAS = (0.5,)         # a layer's measured midpoint: A with the layer averaged
 LMC_THRESHOLD = 2.0                # % error barrier (the paper's LMC criterion)
 FORMS = ("quintic", "cubic", "midpoint")
 DERIVATIVES = ("loss", "slope", "curvature")
@@ -55,15 +56,18 @@ def pair_records(setting: Mapping[str, Any], init: Sequence[Mapping[str, torch.T
     layers = dict(layer_groups(a[0]))
     normalise = beton.normaliser(setting["dataset"], device)
     d = path_derivatives(model, sa, sb, split.images, split.labels, normalise, ALPHAS, layers=layers,
-                         batch_size=batch_size, layer_alphas=LAYER_ALPHAS)
+                         batch_size=batch_size, layer_alphas=LAYER_ALPHAS,
+                         layer_loss_alphas=LAYER_LOSS_ALPHAS)
     # the geometry about Θ₀ needs one Θ₀ for both runs (with independent inits, init.pt is A's)
     geometry = spawn_geometry(sa, sb, s0) if setting.get("shared_init", True) else None
     records = []
     for i in range(len(a)):
         record: dict[str, Any] = {"split": "train", "samples": len(split.labels), "alphas": list(ALPHAS)}
         record.update({key: d[key][i].tolist() for key in DERIVATIVES})
-        record["layers"] = [{"layer": name, "alphas": list(LAYER_ALPHAS),
-                             **{key: d[f"layer_{key}"][i, j].tolist() for key in DERIVATIVES}}
+        record["layers"] = [{"layer": name, "loss_at_a": float(d["layer_loss"][i, j, 0]),
+                             "slope_at_a": float(d["layer_slope"][i, j, 0]),
+                             "curvature_at_a": float(d["layer_curvature"][i, j, 0]),
+                             "loss_at_mid": float(d["layer_loss_only"][i, j, 0])}
                             for j, name in enumerate(layers)]
         record.update({key: float(d[key][i]) for key in ("grad_norm_a", "grad_norm_b", "delta_norm")})
         record.update({f"init_{key}": None if geometry is None else float(geometry[key][i])
@@ -104,10 +108,10 @@ def tables(cells: Sequence[Mapping[str, Any]]) -> tuple[pd.DataFrame, pd.DataFra
                                              "init_dist_b", "init_angle_deg")}})
         reference = (rec["loss"][0] + rec["loss"][2]) / 2
         for index, layer in enumerate(rec["layers"], start=1):
-            l0, lmid = layer["loss"]
-            taylor = l0 + layer["slope"][0] / 2 + layer["curvature"][0] / 8
+            taylor = layer["loss_at_a"] + layer["slope_at_a"] / 2 + layer["curvature_at_a"] / 8
             layers.append({**keys, "layer_index": index, "layer": layer["layer"],
-                           "loss_barrier_mid": lmid - reference, "predicted_taylor": taylor - reference})
+                           "loss_barrier_mid": layer["loss_at_mid"] - reference,
+                           "predicted_taylor": taylor - reference})
     return pd.DataFrame(pairs), pd.DataFrame(layers)
 
 

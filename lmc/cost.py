@@ -150,10 +150,12 @@ def analysis_cost(setting: Mapping[str, Any], analysis: str, pairs: int, config:
         nx, ny = config["analysis"]["plane"]["grid"]
         networks = nx * ny
     elif analysis == "derivatives":
-        # train split only: nested jvp (4 streams, ~4 forwards) at α = 0, ½, 1 of the path
-        # and at α = 0, ½ of each layer's; a gradient (~3 forwards) at A and at B
+        # train split only: a nested jvp (four tangent streams; ~9 matrix products per linear
+        # layer where a forward pass has 1) at α = 0, ½, 1 of the path and at α = 0 of each
+        # layer's, a forward pass at α = ½ of each layer's, a gradient (~3) at A and at B
         train_share = meta.n_train / (meta.n_train + meta.n_test)
-        networks = (4 * (3 + 2 * layer_count(setting)) + 2 * 3) * train_share
+        layers = layer_count(setting)
+        networks = (9 * (3 + layers) + layers + 2 * 3) * train_share
     else:
         raise ValueError(f"unknown analysis {analysis!r}")
     return pairs * networks * per_network

@@ -59,15 +59,18 @@ def path_derivatives(model: nn.Module, a: Params, b: Params, images: torch.Tenso
                      normalise: Callable[[torch.Tensor], torch.Tensor],
                      alphas: Sequence[float] = (0.0, 0.5, 1.0),
                      layers: Mapping[str, Sequence[str]] | None = None,
-                     batch_size: int = 1024, layer_alphas: Sequence[float] | None = None
-                     ) -> dict[str, torch.Tensor]:
+                     batch_size: int = 1024, layer_alphas: Sequence[float] | None = None,
+                     layer_loss_alphas: Sequence[float] = ()) -> dict[str, torch.Tensor]:
     """ℓ, ℓ′, ℓ″ of every pair at every α, for the whole path and for each layer's own path.
 
     `a`, `b`: stacked states [P, ...] of P pairs. `layers`: layer name -> its parameter names
-    (Δ is zero elsewhere), evaluated at `layer_alphas` (default: `alphas`). Returns float64
-    tensors: "loss", "slope", "curvature" [P, len(alphas)], and, with `layers`, "layer_loss",
-    "layer_slope", "layer_curvature" [P, layers, len(layer_alphas)] in `layers`' order;
-    "grad_norm_a", "grad_norm_b", "delta_norm" [P]; all means over the split."""
+    (Δ is zero elsewhere), differentiated at `layer_alphas` (default: `alphas`) and only
+    evaluated at `layer_loss_alphas` (a forward pass, where a nested jvp costs about nine per
+    linear layer). Returns float64 tensors: "loss", "slope", "curvature" [P, len(alphas)],
+    and, with `layers`, "layer_loss", "layer_slope", "layer_curvature" [P, layers,
+    len(layer_alphas)] and "layer_loss_only" [P, layers, len(layer_loss_alphas)] in
+    `layers`' order; "grad_norm_a", "grad_norm_b", "delta_norm" [P]; all means over the
+    split."""
     device = next(iter(a.values())).device
     delta = {k: b[k] - a[k] for k in a}
     layer_alphas = alphas if layer_alphas is None else layer_alphas
@@ -77,6 +80,9 @@ def path_derivatives(model: nn.Module, a: Params, b: Params, images: torch.Tenso
         directions[name] = (along_layer, layer_alphas)
     pairs, n = next(iter(a.values())).shape[0], len(labels)
     along = vmap(_along_path(model), in_dims=(0, 0, None, None, None))
+    value = vmap(_loss_sum(model), in_dims=(0, 0, None, None, None))
+    loss_only = torch.zeros(pairs, len(layers or {}), len(layer_loss_alphas), dtype=torch.float64,
+                            device=device)
     gradient = vmap(grad(_loss_sum(model), argnums=0), in_dims=(0, None, None, None, None))
     sums = {name: torch.zeros(3, pairs, len(at), dtype=torch.float64, device=device)
             for name, (_, at) in directions.items()}
@@ -90,6 +96,10 @@ def path_derivatives(model: nn.Module, a: Params, b: Params, images: torch.Tenso
                 values = along(a, direction, torch.tensor(float(alpha), device=device), x, y)
                 for i, v in enumerate(values):
                     sums[name][i, :, j] += v.double()
+        for li, name in enumerate(layers or {}):
+            for j, alpha in enumerate(layer_loss_alphas):
+                at = torch.tensor(float(alpha), device=device)
+                loss_only[:, li, j] += value(a, directions[name][0], at, x, y).double()
         for end, params in (("a", a), ("b", b)):
             g = gradient(params, zero, torch.tensor(0.0, device=device), x, y)
             for k in g:
@@ -98,6 +108,7 @@ def path_derivatives(model: nn.Module, a: Params, b: Params, images: torch.Tenso
     if layers:
         for i, key in enumerate(("loss", "slope", "curvature")):
             out[f"layer_{key}"] = torch.stack([sums[name][i] for name in layers], dim=1) / n
+        out["layer_loss_only"] = loss_only / n
     for end in "ab":
         out[f"grad_norm_{end}"] = _norm({k: g / n for k, g in grads[end].items()})
     out["delta_norm"] = _norm({k: v.double() for k, v in delta.items()})

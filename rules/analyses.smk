@@ -124,6 +124,9 @@ for _job, _runs in DERIVATIVES_JOBS.items():
             log_file("path_derivatives", _job),
         benchmark:
             benchmark_file("path_derivatives", _job)
+        # one long job per artefact: started as soon as its inputs exist, so that it does
+        # not run alone on one core at the end of the workflow
+        priority: 1
         conda:
             "../envs/lmc.yaml"
         threads: config["threads"]

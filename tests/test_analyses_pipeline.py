@@ -134,8 +134,8 @@ def test_path_derivatives_agree_with_the_path_and_the_layerwise_networks(analyse
         for layer in record["layers"]:
             averaged = lw[(lw["split"] == "train") & (lw["variant"] == "single") & (lw["base"] == "a")
                           & (lw["layer"] == layer["layer"])]
-            assert layer["loss"][0] == pytest.approx(record["loss"][0], rel=1e-6)        # A itself
-            assert layer["loss"][1] == pytest.approx(float(averaged["loss"].iloc[0]), rel=1e-5)
+            assert layer["loss_at_a"] == pytest.approx(record["loss"][0], rel=1e-6)        # A itself
+            assert layer["loss_at_mid"] == pytest.approx(float(averaged["loss"].iloc[0]), rel=1e-5)
         mine = pairs[(pairs["run_id"] == row["run_id"]) & (pairs["pair"] == row["pair"])].iloc[0]
         s0, s1 = record["slope"][0], record["slope"][2]
         c0, c1 = record["curvature"][0], record["curvature"][2]

@@ -151,3 +151,13 @@ def test_the_verdict_threshold_is_fitted_on_the_measured_barrier_and_scores_are_
     assert summary.loc["quintic", "verdicts_right_majority"] == 0.5
     assert summary.loc["taylor", "spearman"] == pytest.approx(0.5)
     assert summary.loc["taylor", "median_abs_error"] == pytest.approx(0.1)
+
+
+def test_a_layers_loss_only_points_are_its_path_losses():
+    model, a, b, x, y = _pairs(count=2, seed=4)
+    layers = {f"layer{i}": [f"layers.{i}.weight", f"layers.{i}.bias"] for i in range(3)}
+    full = path_derivatives(model, a, b, x, y, lambda v: v, (0.0,), layers=layers, layer_alphas=(0.5, 0.25))
+    cheap = path_derivatives(model, a, b, x, y, lambda v: v, (0.0,), layers=layers, layer_alphas=(0.0,),
+                             layer_loss_alphas=(0.5, 0.25))
+    torch.testing.assert_close(cheap["layer_loss_only"], full["layer_loss"], rtol=1e-10, atol=1e-12)
+    assert cheap["layer_slope"].shape == (2, 3, 1)
