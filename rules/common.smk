@@ -315,6 +315,17 @@ def bundle_settings(bundle):
     return [RUNS[run] for run in BUNDLES[bundle]]
 
 
+# Models whose layers run far below the matmul rate on a CPU (convolutions, locally
+# connected layers, attention): their bundles' jobs are the workflow's longest.
+SLOW_MODELS = ("cnn", "lcn", "vit")
+
+
+def bundle_priority(bundle):
+    """Longest first: a bundle of slow models gets priority 1, so its chain (training, then
+    interpolation) starts early instead of running alone on one core at the end."""
+    return int(any(s["model"] in SLOW_MODELS for s in bundle_settings(bundle)))
+
+
 def artefact_pairs(wildcards):
     """Every (setting, pair) file aggregation needs for one artefact."""
     files = {"settings": [], "metrics": [], "paths": [], "aligned": []}

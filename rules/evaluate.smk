@@ -54,6 +54,7 @@ for bundle in BUNDLES:
             bundle_file("interpolate.log", bundle),
         benchmark:
             bundle_file("interpolate.bench.tsv", bundle)
+        priority: bundle_priority(bundle)
         group:
             f"bundle_{bundle}"
         conda:

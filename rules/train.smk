@@ -69,6 +69,7 @@ for bundle in BUNDLES:
             bundle_file("train.log", bundle),
         benchmark:
             bundle_file("train.bench.tsv", bundle)
+        priority: bundle_priority(bundle)
         group:
             f"bundle_{bundle}"
         conda:
