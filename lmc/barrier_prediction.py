@@ -176,12 +176,14 @@ def prediction_table(summary: pd.DataFrame, pairs: pd.DataFrame) -> Table:
 
 
 def prediction_figure(pairs: pd.DataFrame, layers: pd.DataFrame, summary: pd.DataFrame):
-    """Predicted against measured midpoint loss barrier: every pair (left), every pair's
-    layers (right); colours by artefact, symlog axes (barriers span decades and can be < 0)."""
+    """Predicted against measured midpoint loss barrier: every pair (left, colours by
+    artefact), every pair's layers (right, markers by layer index); symlog axes (barriers
+    span decades and can be < 0); the scores in the empty lower-right corner."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.8), constrained_layout=True)
     colours = dict(zip(dict.fromkeys(pairs["artefact"]), plt.rcParams["axes.prop_cycle"].by_key()["color"]))
+    markers = "o^sDvP*X"
     panels = [(axes[0], pairs, "predicted_quintic", "quintic prediction from the endpoints",
                summary[summary["predictor"] == "quintic"].iloc[0]),
               (axes[1], layers, "predicted_taylor", "Taylor prediction from A along layer l",
@@ -190,9 +192,12 @@ def prediction_figure(pairs: pd.DataFrame, layers: pd.DataFrame, summary: pd.Dat
         if not len(frame):
             ax.set_axis_off()
             continue
-        for art, g in frame.groupby("artefact", sort=False):
-            ax.scatter(g["loss_barrier_mid"], g[column], s=18, color=colours[art], label=artefact_title(art),
-                       alpha=0.8)
+        groups = ["artefact"] + (["layer_index"] if "layer_index" in frame else [])
+        for key, g in frame.groupby(groups, sort=False):
+            art = key[0]
+            label = artefact_title(art) + (f", layer {key[1]}" if len(key) > 1 else "")
+            ax.scatter(g["loss_barrier_mid"], g[column], s=20, color=colours[art], alpha=0.8, label=label,
+                       marker=markers[(int(key[1]) - 1) % len(markers)] if len(key) > 1 else "o")
         lo = min(frame["loss_barrier_mid"].min(), frame[column].min())
         hi = max(frame["loss_barrier_mid"].max(), frame[column].max())
         ax.plot([lo, hi], [lo, hi], color="black", lw=0.8, ls="--", label="y = x")
@@ -203,14 +208,16 @@ def prediction_figure(pairs: pd.DataFrame, layers: pd.DataFrame, summary: pd.Dat
         ax.set_ylabel(ylabel)
         text = f"Spearman ρ = {stats['spearman']:.2f}, {int(stats['pairs'])} points"
         if "verdicts_right" in stats and not np.isnan(stats.get("verdicts_right", np.nan)):
-            text += (f"\nLMC verdicts right: {stats['verdicts_right']:.0%} (measured loss barrier: "
+            text += (f"\nLMC verdicts right: {stats['verdicts_right']:.0%}\n(measured loss barrier: "
                      f"{stats['verdicts_right_measured']:.0%}, "
                      f"majority: {stats['verdicts_right_majority']:.0%})")
-        ax.text(0.02, 0.98, text, transform=ax.transAxes, va="top", fontsize=8,
+        ax.text(0.98, 0.02, text, transform=ax.transAxes, va="bottom", ha="right", fontsize=8,
                 bbox={"facecolor": "white", "alpha": 0.8, "lw": 0})
         ax.grid(alpha=0.3)
     axes[0].set_title("whole network: the linear path A → B")
     axes[1].set_title("each layer: A with layer l moved towards B")
+    if len(layers):
+        axes[1].legend(loc="upper left", fontsize=7)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=8)
     fig.suptitle("Barrier prediction from derivatives along the path (beyond the paper)", fontsize=10)
