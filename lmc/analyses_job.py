@@ -90,12 +90,16 @@ def plane_job(setting: Mapping[str, Any], pairs: Sequence[Mapping[str, str]], be
 
 
 def derivatives_job(settings: Sequence[tuple[Mapping[str, Any], Sequence[Mapping[str, str]]]],
-                    train_beton: str, device: str = "auto", threads: int = 1, batch_size: int = 2048) -> None:
+                    train_beton: str, device: str = "auto", threads: int = 1, batch_size: int = 2048,
+                    samples: int | str = "all") -> None:
     """settings: (setting, pairs) with pairs {init, a, b, derivatives (json out)}; one process
-    for all of them (the split read once), each setting's pairs in one batched pass (vmap)."""
+    for all of them (the split read once), each setting's pairs in one batched pass (vmap);
+    on the train split's first `samples` samples (or all of them)."""
     setup(threads)
     with devices.claim_gpu(prefer=device) as dev:
         split = arrays.read_split(train_beton, dev)
+        if samples != "all":
+            split = beton.Split(split.images[:samples], split.labels[:samples])
         log.info("start-up %.1f s (process start to the first pair)",
                  time.time() - provenance.process_start())
         started = time.time()

@@ -87,7 +87,7 @@ def measured(path: pd.DataFrame) -> dict[str, float]:
             "error_barrier": 100 * float(err.max() - (err.iloc[0] + err.iloc[-1]) / 2)}
 
 
-RECORD_KEYS = ("loss", "slope", "curvature", "layers", "grad_norm_a", "grad_norm_b", "delta_norm",
+RECORD_KEYS = ("samples", "loss", "slope", "curvature", "layers", "grad_norm_a", "grad_norm_b", "delta_norm",
                "init_dist_a", "init_dist_b", "init_angle_deg")
 
 
@@ -100,7 +100,13 @@ def tables(cells: Sequence[Mapping[str, Any]]) -> tuple[pd.DataFrame, pd.DataFra
         keys = {"artefact": c["artefact"], "label": c["label"], "run_id": c["run_id"], "pair": int(c["pair"])}
         loss, slope, curv = (torch.tensor(rec[k], dtype=torch.float64) for k in DERIVATIVES)
         pred = predicted_barriers(slope[0], slope[2], curv[0], curv[2], curv[1])
-        pairs.append({**keys, **measured(result_files.read_path(c["path_csv"])),
+        # the loss barrier on the samples the derivatives were taken on (all of the train
+        # split unless analysis.derivatives.samples says fewer: then ℓ(½) is measured on the
+        # same samples as the predictors); the error barrier (the LMC verdict) and the 11-point
+        # loss barrier are the path's, on the whole split
+        path = measured(result_files.read_path(c["path_csv"]))
+        path["loss_barrier_mid"] = float(loss[1] - (loss[0] + loss[2]) / 2)
+        pairs.append({**keys, **path, "samples": rec["samples"],
                       **{f"predicted_{form}": float(v) for form, v in pred.items()},
                       "slope_a": float(slope[0]), "slope_b": float(slope[2]), "curvature_a": float(curv[0]),
                       "curvature_mid": float(curv[1]), "curvature_b": float(curv[2]),
@@ -161,9 +167,10 @@ def prediction_table(summary: pd.DataFrame, pairs: pd.DataFrame) -> Table:
              _fmt(r.get("verdicts_right_measured"), ".0%"), _fmt(r.get("verdicts_right_majority"), ".0%")]
             for r in summary.to_dict("records")]
     arts = ", ".join(artefact_title(a) for a in dict.fromkeys(pairs["artefact"]))
+    samples = ", ".join(f"{int(n):,}" for n in sorted(set(pairs["samples"])))
     caption = ("Barrier prediction (beyond the paper): the midpoint loss barrier ℓ(½) − ½(ℓ(0)+ℓ(1)) on the "
-               "train split predicted from derivatives along the path, against the measured one, over "
-               f"{len(pairs)} pairs of {arts}.")
+               f"train split ({samples} samples) predicted from derivatives along the path, against the "
+               f"measured one, over {len(pairs)} pairs of {arts}.")
     tau = float(summary["tau"].dropna().iloc[0])
     notes = ["quintic: 5(ℓ′(0) − ℓ′(1))/32 + (ℓ″(0) + ℓ″(1))/64 and cubic: (ℓ′(0) − ℓ′(1))/8 use "
              "the endpoints only; midpoint: −ℓ″(½)/8 (a reference, not an endpoint quantity); taylor "

@@ -153,7 +153,9 @@ def analysis_cost(setting: Mapping[str, Any], analysis: str, pairs: int, config:
         # train split only: a nested jvp (four tangent streams; ~9 matrix products per linear
         # layer where a forward pass has 1) at α = 0, ½, 1 of the path and at α = 0 of each
         # layer's, a forward pass at α = ½ of each layer's, a gradient (~3) at A and at B
-        train_share = meta.n_train / (meta.n_train + meta.n_test)
+        samples = config["analysis"].get("derivatives", {}).get("samples", "all")
+        used = meta.n_train if samples == "all" else min(samples, meta.n_train)
+        train_share = used / (meta.n_train + meta.n_test)
         layers = layer_count(setting)
         networks = (9 * (3 + layers) + layers + 2 * 3) * train_share
     else:

@@ -143,6 +143,7 @@ for _job, _runs in DERIVATIVES_JOBS.items():
             betons=operational(betons_of(RUNS[_runs[0]]["dataset"])),
             device=operational(config["device"]),
             batch_size=operational(config["eval_batch_size"]),
+            samples=config["analysis"]["derivatives"]["samples"],
             code=code_of("analyses_job"),
         script:
             "../scripts/path_derivatives.py"

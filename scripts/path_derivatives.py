@@ -13,4 +13,5 @@ analyses_job.derivatives_job(
     device=snakemake.params.device,
     threads=snakemake.threads,
     batch_size=snakemake.params.batch_size,
+    samples=snakemake.params.samples,
 )
