@@ -24,11 +24,11 @@ for pairs, snapshots in [(p, s) for p in PAIR_CHUNKS for s in (False, True)]:
             run_file(f"train{chunk_name(pairs)}.bench.tsv")
         wildcard_constraints:
             run=SNAPSHOTTED_RUNS if snapshots else PLAIN_RUNS,
-        group:
-            "setting"
         # the snapshot runs start a long chain (snapshot paths, the analyses of Table 2's
         # settings): first, so that the chain does not end the workflow on one core
         priority: 1 if snapshots else 0
+        group:
+            "setting"
         conda:
             "../envs/lmc.yaml"
         threads: config["threads"]

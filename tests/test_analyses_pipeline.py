@@ -144,7 +144,7 @@ def test_path_derivatives_agree_with_the_path_and_the_layerwise_networks(analyse
         # measured on the derivatives' own samples (here all of them, so also the path's, to the
         # precision of the path's float32 sums and 10-digit CSV)
         own = record["loss"][1] - (record["loss"][0] + record["loss"][2]) / 2
-        assert mine["loss_barrier_mid"] == pytest.approx(own, rel=1e-12, abs=1e-15)
+        assert mine["loss_barrier_mid"] == pytest.approx(own, rel=1e-9)          # the CSV's 10 digits
         assert mine["loss_barrier_mid"] == pytest.approx(train[0.5] - (train[0.0] + train[1.0]) / 2, abs=1e-6)
     figure2 = pairs[pairs["artefact"] == "figure2"]
     assert figure2["init_angle_deg"].isna().all()           # independent inits: no shared Θ₀
