@@ -1,8 +1,9 @@
 """Could the barrier have been predicted from the endpoints? (issue 22, part 2)
 
-The `derivatives` analysis (rules/analyses.smk: path_derivatives) writes per pair, on the
-whole train split (`lmc.path_derivatives`): ℓ, ℓ′, ℓ″ at α = 0, ½, 1 of the linear path;
-for each layer l, the same at α = 0 and ½ along Δ restricted to that layer (the rest of the
+The `derivatives` analysis (rules/analyses.smk: path_derivatives_<artefact>_<dataset>)
+writes per pair, on the train split or its first `analysis.derivatives.samples` samples
+(`lmc.path_derivatives`): ℓ, ℓ′, ℓ″ at α = 0, ½, 1 of the linear path; for each layer l,
+ℓ, ℓ′, ℓ″ at α = 0 and the loss at ½ along Δ restricted to that layer (the rest of the
 network at A); ‖∇L‖ at A and B, ‖Δ‖, and the geometry of A and B about Θ₀ (distances and
 angle). The `barrier_prediction` target reads every such pair and compares:
 
@@ -77,13 +78,12 @@ def pair_records(setting: Mapping[str, Any], init: Sequence[Mapping[str, torch.T
 
 
 def measured(path: pd.DataFrame) -> dict[str, float]:
-    """Barriers of one pair's train-split path: the loss at ½ above the endpoints' mean (what
-    the predictors estimate), the largest loss above the straight line, the error barrier (%)."""
+    """Barriers of one pair's train-split path (11 points, the whole split): the largest loss
+    above the straight line and the error barrier (%)."""
     train = path[path["split"] == "train"].set_index("alpha").sort_index()
     loss, err = train["loss"], train["error"]
     line = (1 - loss.index) * loss.iloc[0] + loss.index * loss.iloc[-1]
-    return {"loss_barrier_mid": float(loss.loc[0.5] - (loss.iloc[0] + loss.iloc[-1]) / 2),
-            "loss_barrier_max": float((loss - line).max()),
+    return {"loss_barrier_max": float((loss - line).max()),
             "error_barrier": 100 * float(err.max() - (err.iloc[0] + err.iloc[-1]) / 2)}
 
 
@@ -104,9 +104,10 @@ def tables(cells: Sequence[Mapping[str, Any]]) -> tuple[pd.DataFrame, pd.DataFra
         # split unless analysis.derivatives.samples says fewer: then ℓ(½) is measured on the
         # same samples as the predictors); the error barrier (the LMC verdict) and the 11-point
         # loss barrier are the path's, on the whole split
-        path = measured(result_files.read_path(c["path_csv"]))
-        path["loss_barrier_mid"] = float(loss[1] - (loss[0] + loss[2]) / 2)
-        pairs.append({**keys, **path, "samples": rec["samples"],
+        # the loss barrier on the derivatives' own samples (what the predictors estimate); the
+        # path's error barrier (the LMC verdict) and 11-point loss barrier on the whole split
+        pairs.append({**keys, "loss_barrier_mid": float(loss[1] - (loss[0] + loss[2]) / 2),
+                      **measured(result_files.read_path(c["path_csv"])), "samples": rec["samples"],
                       **{f"predicted_{form}": float(v) for form, v in pred.items()},
                       "slope_a": float(slope[0]), "slope_b": float(slope[2]), "curvature_a": float(curv[0]),
                       "curvature_mid": float(curv[1]), "curvature_b": float(curv[2]),
