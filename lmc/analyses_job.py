@@ -1,6 +1,8 @@
 """The jobs of the analyses beyond the paper (rules/analyses.smk), one process per
-setting and analysis, every pair of the setting in turn (the splits are decoded once):
+artefact (align, layerwise, derivatives) or setting (plane) and analysis, every pair of
+every setting in turn (the splits are decoded once):
 
+- `per_setting`: a job's flat per-pair file list cut into (setting, pairs);
 - `align_job`: B permuted to match A (weight or activation matching); per pair the
   permutation (JSON, with the method and seed), the aligned B and the linear path from A
   to it (same α grid);
@@ -20,29 +22,46 @@ from . import align, arrays, barrier_prediction, beton, devices, interpolate, io
 from .logs import log
 from .runs import setup
 
+Settings = Sequence[tuple[Mapping[str, Any], Sequence[Mapping[str, str]]]]
 
-def _each_pair(name: str, pairs: Sequence[Mapping[str, str]], betons: Mapping[str, str] | None,
-               device: str, threads: int,
-               work: Callable[[Mapping[str, str], Mapping[str, beton.Split], Any], None]) -> None:
-    """Set up, read the splits once (when `betons` is given), then `work(pair files,
-    splits, device)` for every pair; log start-up and compute time apart."""
+
+def per_setting(settings: Sequence[Mapping[str, Any]], files: Sequence[Mapping[str, str]],
+                pairs: int) -> list[tuple[Mapping[str, Any], Sequence[Mapping[str, str]]]]:
+    """(setting, its pairs' files) from a job's flat per-pair file list, setting by setting
+    (the order rules/analyses.smk writes its inputs and outputs in)."""
+    if len(files) != len(settings) * pairs:
+        raise ValueError(f"{len(files)} pair files for {len(settings)} setting(s) x {pairs} pair(s)")
+    return [(setting, files[i * pairs:(i + 1) * pairs]) for i, setting in enumerate(settings)]
+
+
+PairWork = Callable[[Mapping[str, Any], Mapping[str, str], Mapping[str, beton.Split], Any], None]
+
+
+def _each_pair(name: str, settings: Settings, betons: Mapping[str, str] | None, device: str, threads: int,
+               work: PairWork) -> None:
+    """Set up, read the splits once (when `betons` is given), then `work(setting, pair
+    files, splits, device)` for every pair of every (setting, pairs); log start-up and
+    compute time apart."""
     setup(threads)
     with devices.claim_gpu(prefer=device) as dev:
         splits = {s: arrays.read_split(p, dev) for s, p in (betons or {}).items()}
         log.info("start-up %.1f s (process start to the first pair)",
                  time.time() - provenance.process_start())
         started = time.time()
-        for files in pairs:
-            work(files, splits, dev)
-            log.info("%s: %s done", name, files.get("a", ""))
-    log.info("%s: %d pair(s) in %.1f s", name, len(pairs), time.time() - started)
+        for setting, pairs in settings:
+            for files in pairs:
+                work(setting, files, splits, dev)
+                log.info("%s: %s done", name, files.get("a", ""))
+    log.info("%s: %d pair(s) of %d setting(s) in %.1f s", name, sum(len(p) for _, p in settings),
+             len(settings), time.time() - started)
 
 
-def align_job(setting: Mapping[str, Any], pairs: Sequence[Mapping[str, str]], method: str, seed: int,
-              max_sweeps: int, alphas: Sequence[float], betons: Mapping[str, str], device: str = "auto",
-              threads: int = 1, batch_size: int = 2048) -> None:
-    """pairs: {a, b, permutation (json out), aligned (pt out), path (csv out)} per pair."""
-    def work(f, splits, dev):
+def align_job(settings: Settings, method: str, seed: int, max_sweeps: int, alphas: Sequence[float],
+              betons: Mapping[str, str], device: str = "auto", threads: int = 1,
+              batch_size: int = 2048) -> None:
+    """settings: (setting, pairs) with pairs {a, b, permutation (json out), aligned (pt
+    out), path (csv out)}."""
+    def work(setting, f, splits, dev):
         a, b = io.load_weights(f["a"]), io.load_weights(f["b"])
         record: dict[str, Any] = {"method": method}
         if method == "weight":
@@ -62,36 +81,35 @@ def align_job(setting: Mapping[str, Any], pairs: Sequence[Mapping[str, str]], me
         path = interpolate.evaluate_path(a, aligned, setting, splits, alphas, dev, batch_size)
         io.write_csv(path, f["path"])
 
-    _each_pair("align", pairs, betons, device, threads, work)
+    _each_pair("align", settings, betons, device, threads, work)
 
 
-def layerwise_job(setting: Mapping[str, Any], pairs: Sequence[Mapping[str, str]], betons: Mapping[str, str],
-                  device: str = "auto", threads: int = 1, batch_size: int = 2048) -> None:
-    """pairs: {a, b, layerwise (csv out)} per pair."""
-    def work(f, splits, dev):
+def layerwise_job(settings: Settings, betons: Mapping[str, str], device: str = "auto", threads: int = 1,
+                  batch_size: int = 2048) -> None:
+    """settings: (setting, pairs) with pairs {a, b, layerwise (csv out)}."""
+    def work(setting, f, splits, dev):
         a, b = io.load_weights(f["a"]), io.load_weights(f["b"])
         frame = layerwise.evaluate_layerwise(setting, a, b, splits, dev, batch_size)
         io.write_csv(frame, f["layerwise"])
 
-    _each_pair("layerwise", pairs, betons, device, threads, work)
+    _each_pair("layerwise", settings, betons, device, threads, work)
 
 
 def plane_job(setting: Mapping[str, Any], pairs: Sequence[Mapping[str, str]], betons: Mapping[str, str],
               shape: Sequence[int], margin: float, device: str = "auto", threads: int = 1,
               batch_size: int = 2048) -> None:
     """pairs: {init, a, b, plane (csv out), anchors (json out)} per pair."""
-    def work(f, splits, dev):
+    def work(setting, f, splits, dev):
         frame, meta = plane.evaluate_plane(setting, io.load_weights(f["init"]), io.load_weights(f["a"]),
                                            io.load_weights(f["b"]), splits, dev, shape, margin, batch_size)
         io.write_csv(frame, f["plane"])
         io.write_json(meta, f["anchors"])
 
-    _each_pair("plane", pairs, betons, device, threads, work)
+    _each_pair("plane", [(setting, pairs)], betons, device, threads, work)
 
 
-def derivatives_job(settings: Sequence[tuple[Mapping[str, Any], Sequence[Mapping[str, str]]]],
-                    train_beton: str, device: str = "auto", threads: int = 1, batch_size: int = 2048,
-                    samples: int | str = "all") -> None:
+def derivatives_job(settings: Settings, train_beton: str, device: str = "auto", threads: int = 1,
+                    batch_size: int = 2048, samples: int | str = "all") -> None:
     """settings: (setting, pairs) with pairs {init, a, b, derivatives (json out)}; one process
     for all of them (the split read once), each setting's pairs in one batched pass (vmap);
     on the train split's first `samples` samples (or all of them)."""

@@ -199,17 +199,17 @@ def cost_table(config: Mapping[str, Any]) -> pd.DataFrame:
             job_count += sum(c["jobs"] for c in extra)
         compute = sum(c["train_flops"] + c["eval_flops"] for c in costs) / ASSUMED_FLOPS
         extra = 0.0
-        packed: set[str] = set()              # datasets with a derivatives job for this artefact
+        packed: set[tuple[str, str]] = set()  # (analysis, dataset) with a job for this artefact
         for e in entries:
             for analysis in e.get("analyses", []):
                 if (e["run_id"], analysis) not in analysed:
                     analysed.add((e["run_id"], analysis))
                     extra += analysis_cost(e["setting"], analysis, config["pairs"], config)
-                    if analysis != "derivatives":
-                        job_count += 1        # one job per setting and analysis, every pair
-                    elif e["setting"]["dataset"] not in packed:
-                        packed.add(e["setting"]["dataset"])
-                        job_count += 1        # one derivatives job per artefact and dataset
+                    if analysis == "plane":
+                        job_count += 1        # one plane job per setting, every pair
+                    elif (analysis, e["setting"]["dataset"]) not in packed:
+                        packed.add((analysis, e["setting"]["dataset"]))
+                        job_count += 1        # one job per artefact, dataset and analysis
         rows.append({"artefact": artefact, "settings": len(entries), "new_settings": len(new),
                      "pairs": len(new) * config["pairs"], "jobs": job_count,
                      "train_pflop": sum(c["train_flops"] for c in costs) / 1e15,

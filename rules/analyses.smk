@@ -1,6 +1,7 @@
 # Beyond the paper: analyses of the trained pairs, computed from the cached init.pt, a.pt and
-# b.pt (no retraining), each stage its own cached file. One job per setting and analysis,
-# every pair of the setting in that one process (per-pair outputs), like interpolation.
+# b.pt (no retraining), each stage its own cached file. One job per artefact, dataset and
+# analysis (align, layerwise, derivatives: every pair of every setting in one process, the
+# splits read once) or per setting (plane), with per-pair outputs.
 #   align      B permuted to match A (permutation, aligned B) and the aligned path, in one
 #              job (three cached files per pair; a separate path job would be mostly start-up)
 #   layerwise  each layer of A (of B) replaced by the average of A's and B's
@@ -10,67 +11,84 @@
 # Switched on per artefact by `analyses:` (lmc.grid); parameters under `analysis:`.
 
 
-rule align_pairs:
-    input:
-        unpack(betons_of_run),
-        a=pairs_of("a.pt"),
-        b=pairs_of("b.pt"),
-    output:
-        permutation=[aligned_file("permutation.json", k=k) for k in PAIRS],
-        aligned=[aligned_file("b.pt", k=k) for k in PAIRS],
-        path=[aligned_file("interpolation.csv", k=k) for k in PAIRS],
-    log:
-        run_file("align_{method}.log"),
-    benchmark:
-        run_file("align_{method}.bench.tsv")
-    conda:
-        "../envs/lmc.yaml"
-    threads: config["threads"]
-    resources:
-        gpu=1,
-        cpus_per_task=config["threads"],
-        mem_mb=eval_mem_mb,
-        runtime=eval_runtime,
-    params:
-        setting=setting_of,
-        betons=betons_param,
-        seed=config["analysis"]["align"]["seed"],
-        max_sweeps=config["analysis"]["align"]["max_sweeps"],
-        alphas=config["alphas"],
-        device=config["device"],
-        batch_size=config["eval_batch_size"],
-        code=code_of("analyses_job"),
-    script:
-        "../scripts/align.py"
+# One job per artefact and dataset for align and layerwise (every pair of every setting
+# that runs it; start-up and the splits' read paid once, like the derivatives below).
+for _job, _runs in ANALYSIS_JOBS["align"].items():
+
+    rule:
+        name:
+            f"align_pairs_{_job}"
+        input:
+            **dataset_inputs(RUNS[_runs[0]]["dataset"]),
+            a=[pair_file("a.pt", r, k) for r in _runs for k in PAIRS],
+            b=[pair_file("b.pt", r, k) for r in _runs for k in PAIRS],
+        output:
+            permutation=[aligned_file("permutation.json", r, k, ALIGN_METHOD) for r in _runs for k in PAIRS],
+            aligned=[aligned_file("b.pt", r, k, ALIGN_METHOD) for r in _runs for k in PAIRS],
+            path=[aligned_file("interpolation.csv", r, k, ALIGN_METHOD) for r in _runs for k in PAIRS],
+        log:
+            log_file(f"align_{ALIGN_METHOD}", _job),
+        benchmark:
+            benchmark_file(f"align_{ALIGN_METHOD}", _job)
+        priority: 1
+        conda:
+            "../envs/lmc.yaml"
+        threads: config["threads"]
+        resources:
+            gpu=1,
+            cpus_per_task=config["threads"],
+            mem_mb=lmc_resources.eval_mem_mb([RUNS[r] for r in _runs], len(config["alphas"])),
+            runtime=lmc_resources.analysis_runtime_min([RUNS[r] for r in _runs], "align", len(PAIRS), config),
+        params:
+            settings=operational([RUNS[r] for r in _runs]),
+            pairs=operational(len(PAIRS)),
+            betons=operational(betons_of(RUNS[_runs[0]]["dataset"])),
+            method=ALIGN_METHOD,
+            seed=config["analysis"]["align"]["seed"],
+            max_sweeps=config["analysis"]["align"]["max_sweeps"],
+            alphas=config["alphas"],
+            device=operational(config["device"]),
+            batch_size=operational(config["eval_batch_size"]),
+            code=code_of("analyses_job"),
+        script:
+            "../scripts/align.py"
 
 
-rule layerwise_barriers:
-    input:
-        unpack(betons_of_run),
-        a=pairs_of("a.pt"),
-        b=pairs_of("b.pt"),
-    output:
-        pairs_of("layerwise.csv"),
-    log:
-        run_file("layerwise.log"),
-    benchmark:
-        run_file("layerwise.bench.tsv")
-    conda:
-        "../envs/lmc.yaml"
-    threads: config["threads"]
-    resources:
-        gpu=1,
-        cpus_per_task=config["threads"],
-        mem_mb=eval_mem_mb,
-        runtime=eval_runtime,
-    params:
-        setting=setting_of,
-        betons=betons_param,
-        device=config["device"],
-        batch_size=config["eval_batch_size"],
-        code=code_of("analyses_job"),
-    script:
-        "../scripts/layerwise.py"
+for _job, _runs in ANALYSIS_JOBS["layerwise"].items():
+
+    rule:
+        name:
+            f"layerwise_barriers_{_job}"
+        input:
+            **dataset_inputs(RUNS[_runs[0]]["dataset"]),
+            a=[pair_file("a.pt", r, k) for r in _runs for k in PAIRS],
+            b=[pair_file("b.pt", r, k) for r in _runs for k in PAIRS],
+        output:
+            [pair_file("layerwise.csv", r, k) for r in _runs for k in PAIRS],
+        log:
+            log_file("layerwise_barriers", _job),
+        benchmark:
+            benchmark_file("layerwise_barriers", _job)
+        priority: 1
+        conda:
+            "../envs/lmc.yaml"
+        threads: config["threads"]
+        resources:
+            gpu=1,
+            cpus_per_task=config["threads"],
+            mem_mb=lmc_resources.eval_mem_mb([RUNS[r] for r in _runs], len(config["alphas"])),
+            runtime=lmc_resources.analysis_runtime_min(
+                [RUNS[r] for r in _runs], "layerwise", len(PAIRS), config
+            ),
+        params:
+            settings=operational([RUNS[r] for r in _runs]),
+            pairs=operational(len(PAIRS)),
+            betons=operational(betons_of(RUNS[_runs[0]]["dataset"])),
+            device=operational(config["device"]),
+            batch_size=operational(config["eval_batch_size"]),
+            code=code_of("analyses_job"),
+        script:
+            "../scripts/layerwise.py"
 
 
 rule plane_grid:
@@ -108,7 +126,7 @@ rule plane_grid:
 
 # One job per artefact and dataset: ℓ, ℓ′, ℓ″ of every pair of its settings (each setting's
 # pairs batched; start-up paid once for the whole artefact).
-for _job, _runs in DERIVATIVES_JOBS.items():
+for _job, _runs in ANALYSIS_JOBS["derivatives"].items():
 
     rule:
         name:

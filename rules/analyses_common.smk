@@ -74,20 +74,23 @@ def plane_outputs(artefact):
     return {ext: figure_file(f"{artefact}_plane", ext) for ext in ("png", "pdf")}
 
 
-def _derivatives_jobs():
-    """The runs each path_derivatives_<artefact>_<dataset> job takes: every setting of an
-    artefact (and dataset) that runs `derivatives`, a setting shared by artefacts under the
-    first, so that one process does a whole artefact (start-up paid once)."""
+PACKED_ANALYSES = ("align", "layerwise", "derivatives")
+
+
+def _packed_jobs(analysis):
+    """The runs each <analysis>_<artefact>_<dataset> job takes: every setting of an artefact
+    (and dataset) that runs `analysis`, a setting shared by artefacts under the first, so
+    that one process does a whole artefact (start-up and the splits' read paid once)."""
     jobs, seen = {}, set()
     for a in TRAINED:
-        for _, e in analysis_entries(a, "derivatives"):
+        for _, e in analysis_entries(a, analysis):
             if e["run_id"] not in seen:
                 seen.add(e["run_id"])
                 jobs.setdefault(f"{a}_{RUNS[e['run_id']]['dataset']}", []).append(e["run_id"])
     return jobs
 
 
-DERIVATIVES_JOBS = _derivatives_jobs()
+ANALYSIS_JOBS = {analysis: _packed_jobs(analysis) for analysis in PACKED_ANALYSES}
 
 
 def barrier_prediction_cells():

@@ -3,12 +3,11 @@
 from lmc import analyses_job, logs
 
 logs.to_file(snakemake.log[0])
-n = snakemake.params.pairs
 files = [{"init": i, "a": a, "b": b, "derivatives": o}
          for i, a, b, o in zip(snakemake.input.init, snakemake.input.a, snakemake.input.b, snakemake.output,
                                strict=True)]
 analyses_job.derivatives_job(
-    settings=[(setting, files[k * n:(k + 1) * n]) for k, setting in enumerate(snakemake.params.settings)],
+    settings=analyses_job.per_setting(snakemake.params.settings, files, snakemake.params.pairs),
     train_beton=snakemake.params.betons["train"],
     device=snakemake.params.device,
     threads=snakemake.threads,

@@ -2,6 +2,7 @@
 of the workflow in a temporary directory for real `snakemake` runs."""
 from __future__ import annotations
 
+import atexit
 import gzip
 import hashlib
 import json
@@ -47,6 +48,7 @@ def idx_bytes(array: np.ndarray) -> bytes:
 # session, filled by `accept_idx`; real Snakemake runs inherit the variable.
 _ACCEPTED_IDX = Path(tempfile.mkdtemp(prefix="lmc-accepted-idx-")) / "accepted.json"
 _ACCEPTED_IDX.write_text("{}")
+atexit.register(shutil.rmtree, _ACCEPTED_IDX.parent, ignore_errors=True)
 os.environ["LMC_EXTRA_IDX_SHA256"] = str(_ACCEPTED_IDX)
 
 
