@@ -42,5 +42,7 @@ rule all:
     input:
         artefact_outputs(ARTEFACTS),
         list(barrier_prediction_outputs().values()),
+        list(geometry_outputs().values()),
+        list(toy_outputs().values()),
         rules.run_index.output,
         rules.provenance_table.output,

@@ -9,7 +9,8 @@ every setting in turn (the splits are decoded once):
 - `layerwise_job`: the layer-wise networks (lmc.layerwise) on train and test;
 - `plane_job`: the plane through Θ₀, A and B (lmc.plane);
 - `derivatives_job`: ℓ, ℓ′, ℓ″ along the path and each layer's, on the train split, every
-  pair of the setting in one batched pass (lmc.barrier_prediction.pair_records).
+  pair of a setting in one batched pass (lmc.barrier_prediction.pair_records); also at
+  every snapshot epoch and spawn point (lmc.geometry_over_training).
 
 Here, not in the scripts, so tests can call them."""
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from . import align, arrays, barrier_prediction, beton, devices, interpolate, io, layerwise, plane, provenance
 from .logs import log
 from .runs import setup
+from .stacked import unstack
 
 Settings = Sequence[tuple[Mapping[str, Any], Sequence[Mapping[str, str]]]]
 
@@ -108,11 +110,27 @@ def plane_job(setting: Mapping[str, Any], pairs: Sequence[Mapping[str, str]], be
     _each_pair("plane", [(setting, pairs)], betons, device, threads, work)
 
 
+def _reference(files: Mapping[str, str], trunks: dict[str, Any]) -> dict[str, Any]:
+    """The point a pair left: Θ₀ (`init`, a weights file) or its trunk's parameters at a
+    spawn point (`trunk`, the stacked state of every pair's trunk, and `pair`); the last
+    trunk read is kept, as a spawn point's pairs come together."""
+    if "trunk" not in files:
+        return io.load_weights(files["init"])
+    path = files["trunk"]
+    if path not in trunks:
+        trunks.clear()
+        trunks[path] = io.load_state(path)
+    state = trunks[path]
+    return unstack(state["params"], list(state["pairs"]).index(int(files["pair"])))
+
+
 def derivatives_job(settings: Settings, train_beton: str, device: str = "auto", threads: int = 1,
                     batch_size: int = 2048, samples: int | str = "all") -> None:
-    """settings: (setting, pairs) with pairs {init, a, b, derivatives (json out)}; one process
-    for all of them (the split read once), each setting's pairs in one batched pass (vmap);
-    on the train split's first `samples` samples (or all of them)."""
+    """settings: (setting, pairs) with pairs {a, b, derivatives (json out)} and the point
+    they left: {init} (Θ₀) or {trunk, pair} (a spawn point's trunk); one process for all
+    of them (the split read once), each (setting, pairs) in one batched pass (vmap); on the
+    train split's first `samples` samples (or all of them). The same (setting, pairs) may
+    come once per snapshot epoch or spawn point (geometry along training)."""
     setup(threads)
     with devices.claim_gpu(prefer=device) as dev:
         split = arrays.read_split(train_beton, dev)
@@ -120,11 +138,13 @@ def derivatives_job(settings: Settings, train_beton: str, device: str = "auto", 
             split = beton.Split(split.images[:samples], split.labels[:samples])
         log.info("start-up %.1f s (process start to the first pair)",
                  time.time() - provenance.process_start())
-        started = time.time()
+        started, trunks = time.time(), {}
         for setting, pairs in settings:
-            init, a, b = ([io.load_weights(f[k]) for f in pairs] for k in ("init", "a", "b"))
-            records = barrier_prediction.pair_records(setting, init, a, b, split, dev, batch_size)
+            reference = [_reference(f, trunks) for f in pairs]
+            a, b = ([io.load_weights(f[k]) for f in pairs] for k in ("a", "b"))
+            records = barrier_prediction.pair_records(setting, reference, a, b, split, dev, batch_size)
             for files, record in zip(pairs, records, strict=True):
+                record["reference"] = "trunk" if "trunk" in files else "init"
                 io.write_json(record, files["derivatives"])
             log.info("derivatives: %d pair(s) of %s done", len(pairs), pairs[0]["a"])
-    log.info("derivatives: %d setting(s) in %.1f s", len(settings), time.time() - started)
+    log.info("derivatives: %d group(s) in %.1f s", len(settings), time.time() - started)

@@ -91,6 +91,21 @@ RECORD_KEYS = ("samples", "loss", "slope", "curvature", "layers", "grad_norm_a",
                "init_dist_a", "init_dist_b", "init_angle_deg")
 
 
+def record_row(rec: Mapping[str, Any]) -> dict[str, Any]:
+    """What one derivatives record says of its path: the midpoint loss barrier on the
+    record's own samples (what the predictors estimate), the sample count, each predictor,
+    the slopes and curvatures at A, half-way and at B, the norms and the geometry about the
+    point the pair left."""
+    loss, slope, curv = (torch.tensor(rec[k], dtype=torch.float64) for k in DERIVATIVES)
+    pred = predicted_barriers(slope[0], slope[2], curv[0], curv[2], curv[1])
+    return {"loss_barrier_mid": float(loss[1] - (loss[0] + loss[2]) / 2), "samples": rec["samples"],
+            **{f"predicted_{form}": float(v) for form, v in pred.items()},
+            "slope_a": float(slope[0]), "slope_b": float(slope[2]), "curvature_a": float(curv[0]),
+            "curvature_mid": float(curv[1]), "curvature_b": float(curv[2]),
+            **{k: rec[k] for k in ("grad_norm_a", "grad_norm_b", "delta_norm", "init_dist_a", "init_dist_b",
+                                   "init_angle_deg")}}
+
+
 def tables(cells: Sequence[Mapping[str, Any]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per pair (whole path) and per pair and layer: what was measured and what was
     predicted. `cells`: artefact, label, run_id, pair, derivatives_json, path_csv."""
@@ -98,21 +113,11 @@ def tables(cells: Sequence[Mapping[str, Any]]) -> tuple[pd.DataFrame, pd.DataFra
     for c in cells:
         rec = result_files.read_json(c["derivatives_json"], RECORD_KEYS)
         keys = {"artefact": c["artefact"], "label": c["label"], "run_id": c["run_id"], "pair": int(c["pair"])}
-        loss, slope, curv = (torch.tensor(rec[k], dtype=torch.float64) for k in DERIVATIVES)
-        pred = predicted_barriers(slope[0], slope[2], curv[0], curv[2], curv[1])
-        # the loss barrier on the samples the derivatives were taken on (all of the train
-        # split unless analysis.derivatives.samples says fewer: then ℓ(½) is measured on the
-        # same samples as the predictors); the error barrier (the LMC verdict) and the 11-point
-        # loss barrier are the path's, on the whole split
+        row = record_row(rec)
         # the loss barrier on the derivatives' own samples (what the predictors estimate); the
         # path's error barrier (the LMC verdict) and 11-point loss barrier on the whole split
-        pairs.append({**keys, "loss_barrier_mid": float(loss[1] - (loss[0] + loss[2]) / 2),
-                      **measured(result_files.read_path(c["path_csv"])), "samples": rec["samples"],
-                      **{f"predicted_{form}": float(v) for form, v in pred.items()},
-                      "slope_a": float(slope[0]), "slope_b": float(slope[2]), "curvature_a": float(curv[0]),
-                      "curvature_mid": float(curv[1]), "curvature_b": float(curv[2]),
-                      **{k: rec[k] for k in ("grad_norm_a", "grad_norm_b", "delta_norm", "init_dist_a",
-                                             "init_dist_b", "init_angle_deg")}})
+        pairs.append({**keys, "loss_barrier_mid": row.pop("loss_barrier_mid"),
+                      **measured(result_files.read_path(c["path_csv"])), **row})
         reference = (rec["loss"][0] + rec["loss"][2]) / 2
         for index, layer in enumerate(rec["layers"], start=1):
             taylor = layer["loss_at_a"] + layer["slope_at_a"] / 2 + layer["curvature_at_a"] / 8

@@ -163,6 +163,15 @@ def analysis_cost(setting: Mapping[str, Any], analysis: str, pairs: int, config:
     return pairs * networks * per_network
 
 
+def along_training_points(config: Mapping[str, Any], artefact: str) -> int:
+    """Points of a dynamics artefact with their own derivatives: every snapshot epoch, every
+    spawn point k > 0 (k = 0 is the pair itself, counted with the setting's analyses)."""
+    spec = config["artefacts"][artefact]
+    if artefacts.ARTEFACTS[artefact].kind == "spawn":
+        return sum(1 for p in spec["spawn"]["points"] if p > 0)
+    return len(spec.get("snapshot_epochs", []))
+
+
 def cost_table(config: Mapping[str, Any]) -> pd.DataFrame:
     """One row per artefact: new settings (not already counted under an earlier artefact),
     pairs, the training and interpolation jobs they take (a bundle counted under the
@@ -172,6 +181,7 @@ def cost_table(config: Mapping[str, Any]) -> pd.DataFrame:
     seen: set[str] = set()
     counted_jobs: set[str] = set()
     analysed: set[tuple[str, str]] = set()
+    over_training: set[str] = set()           # datasets with a path_derivatives_over_training job
     rows = []
     points = len(config["alphas"])
     built = grid.built_artefacts(config)
@@ -210,6 +220,14 @@ def cost_table(config: Mapping[str, Any]) -> pd.DataFrame:
                     elif (analysis, e["setting"]["dataset"]) not in packed:
                         packed.add((analysis, e["setting"]["dataset"]))
                         job_count += 1        # one job per artefact, dataset and analysis
+        if artefacts.ARTEFACTS[artefact].kind != "pairs":     # derivatives at every t or k > 0
+            for e in {e["run_id"]: e for e in entries}.values():
+                if "derivatives" in e.get("analyses", []):
+                    extra += along_training_points(config, artefact) * analysis_cost(
+                        e["setting"], "derivatives", config["pairs"], config)
+                    if e["setting"]["dataset"] not in over_training:
+                        over_training.add(e["setting"]["dataset"])
+                        job_count += 1        # one path_derivatives_over_training job per dataset
         rows.append({"artefact": artefact, "settings": len(entries), "new_settings": len(new),
                      "pairs": len(new) * config["pairs"], "jobs": job_count,
                      "train_pflop": sum(c["train_flops"] for c in costs) / 1e15,

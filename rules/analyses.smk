@@ -167,6 +167,45 @@ for _job, _runs in ANALYSIS_JOBS["derivatives"].items():
             "../scripts/path_derivatives.py"
 
 
+# Geometry along training: the derivatives at every snapshot epoch and spawn point of the
+# dynamics artefacts that list `derivatives`, one job per dataset (every setting and point
+# in one process; lmc.geometry_over_training).
+for _dataset, (_reads, _groups) in geometry_jobs().items():
+
+    rule:
+        name:
+            f"path_derivatives_over_training_{_dataset}"
+        input:
+            **dataset_inputs(_dataset),
+            points=_reads,
+        output:
+            [f["derivatives"] for _, pairs in _groups for f in pairs],
+        log:
+            log_file("path_derivatives_over_training", _dataset),
+        benchmark:
+            benchmark_file("path_derivatives_over_training", _dataset)
+        priority: 1
+        conda:
+            "../envs/lmc.yaml"
+        threads: config["threads"]
+        resources:
+            gpu=1,
+            cpus_per_task=config["threads"],
+            mem_mb=lmc_resources.eval_mem_mb([s for s, _ in _groups], len(config["alphas"])),
+            runtime=lmc_resources.analysis_runtime_min(
+                [s for s, _ in _groups], "derivatives", len(PAIRS), config
+            ),
+        params:
+            groups=operational(_groups),
+            betons=operational(betons_of(_dataset)),
+            device=operational(config["device"]),
+            batch_size=operational(config["eval_batch_size"]),
+            samples=config["analysis"]["derivatives"]["samples"],
+            code=code_of("analyses_job"),
+        script:
+            "../scripts/path_derivatives_over_training.py"
+
+
 # Per artefact: the layer-wise heatmap and table, the plane figure (report captions in
 # docs/report/layerwise.rst and plane.rst).
 for _artefact in TRAINED:
@@ -311,4 +350,89 @@ if barrier_prediction_outputs():
 rule barrier_prediction:
     input:
         list(barrier_prediction_outputs().values()),
+    localrule: True
+
+
+if geometry_outputs():
+    _out = geometry_outputs()
+
+    rule render_geometry_over_training:
+        input:
+            [c["derivatives_json"] for c in geometry_cells()],
+        output:
+            **{
+                **_out,
+                "fig_png": report(
+                    _out["fig_png"],
+                    caption="../docs/report/geometry_over_training.rst",
+                    category="Geometry along training",
+                    labels={"file": "the path's shape against t and k"},
+                ),
+                "html": report(
+                    _out["html"],
+                    caption="../docs/report/geometry_over_training.rst",
+                    category="Geometry along training",
+                    labels={"file": "the path's shape (table)"},
+                ),
+            },
+        log:
+            log_file("render_geometry_over_training", "geometry_over_training"),
+        localrule: True
+        conda:
+            "../envs/lmc.yaml"
+        resources:
+            mem_mb=2000,
+            runtime=10,
+        params:
+            cells=[
+                {
+                    k: c[k]
+                    for k in ("kind", "label", "dataset", "run_id", "pair", "x", "unit", "derivatives_json")
+                }
+                for c in geometry_cells()
+            ],
+            code=code_of("geometry_over_training"),
+        script:
+            "../scripts/render_geometry_over_training.py"
+
+
+rule geometry_over_training:
+    input:
+        list(geometry_outputs().values()),
+    localrule: True
+
+
+# The toy example (lmc.toy): a two-parameter model, every run in one process, seconds.
+if "toy" in config["analysis"]:
+    _out = toy_outputs()
+
+    rule render_toy_barrier:
+        output:
+            **{
+                **_out,
+                "fig_png": report(
+                    _out["fig_png"],
+                    caption="../docs/report/toy_barrier.rst",
+                    category="Toy example",
+                    labels={"file": "a barrier forming in two dimensions"},
+                ),
+            },
+        log:
+            log_file("render_toy_barrier", "toy_barrier"),
+        localrule: True
+        conda:
+            "../envs/lmc.yaml"
+        resources:
+            mem_mb=2000,
+            runtime=10,
+        params:
+            toy=config["analysis"]["toy"],
+            code=code_of("toy"),
+        script:
+            "../scripts/render_toy_barrier.py"
+
+
+rule toy_barrier:
+    input:
+        list(toy_outputs().values()),
     localrule: True

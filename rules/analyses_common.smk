@@ -129,3 +129,13 @@ def analysis_outputs(artefact):
     if analysis_entries(artefact, "plane"):
         out += list(plane_outputs(artefact).values())
     return out
+
+
+def toy_outputs():
+    """The toy_barrier target's files (none without `analysis.toy`)."""
+    if "toy" not in config["analysis"]:
+        return {}
+    out = {ext: table_file("toy_barrier", ext) for ext in ("md", "tex", "csv", "html")}
+    out.update({f"fig_{ext}": figure_file("toy_barrier", ext) for ext in ("png", "pdf")})
+    out["pairs"] = barriers_file("_pairs", "toy_barrier")
+    return out

@@ -24,6 +24,9 @@ if SPAWN_RUNS:
             run_file("spawn/trunk.bench.tsv")
         wildcard_constraints:
             run="|".join(SPAWN_RUNS),
+        # the spawn chain (trunk, spawned pairs, their paths, the derivatives) is long and
+        # serial: first, so that it does not end the workflow on one core
+        priority: 1
         conda:
             "../envs/lmc.yaml"
         threads: config["threads"]
@@ -58,6 +61,7 @@ if SPAWN_RUNS:
             run_file("spawn/train.bench.tsv")
         wildcard_constraints:
             run="|".join(SPAWN_RUNS),
+        priority: 1
         conda:
             "../envs/lmc.yaml"
         threads: config["threads"]
@@ -91,6 +95,7 @@ if SPAWN_RUNS:
             run_file("spawn/interpolate.bench.tsv")
         wildcard_constraints:
             run="|".join(SPAWN_RUNS),
+        priority: 1
         conda:
             "../envs/lmc.yaml"
         threads: config["threads"]

@@ -93,3 +93,76 @@ def snapshot_files(wildcards):
             files["metrics"].append(pair_file("metrics.csv", entry["run_id"], k))
             files["interpolation"].append(pair_file("snapshots/interpolation.csv", entry["run_id"], k))
     return files
+
+
+def geometry_cells():
+    """Every pair at every snapshot epoch and spawn point of a dynamics artefact that lists
+    `derivatives` (lmc.geometry_over_training), setting by setting, point by point: what
+    the render reads (kind, label, dataset, run_id, pair, x, unit, derivatives_json) and
+    what the derivatives are taken from (init or trunk + pair; a; b; none at spawn point 0,
+    which is the pair itself, whose derivatives.json the packed derivatives job writes: the
+    artefact's `analyses` puts its settings there too)."""
+    cells = []
+    for kind, artefact in (("snapshots", lmc_dynamics.SNAPSHOTS), ("spawn", lmc_dynamics.SPAWN)):
+        unit = config["artefacts"][artefact].get("spawn", {}).get("unit", "epochs")
+        for _, e in analysis_entries(artefact, "derivatives"):
+            run = e["run_id"]
+            keys = {"kind": kind, "label": e["coords"].get("label", ""), "run_id": run, "unit": unit}
+            keys["dataset"] = RUNS[run]["dataset"]
+            points = SNAPSHOT_EPOCHS if kind == "snapshots" else list(SPAWN_POINTS.items())
+            for point in points:
+                for k in PAIRS:
+                    if kind == "snapshots":
+                        files = {
+                            "x": point,
+                            "init": pair_file("init.pt", run, k),
+                            "a": pair_file(f"snapshots/a_e{point}.pt", run, k),
+                            "b": pair_file(f"snapshots/b_e{point}.pt", run, k),
+                            "derivatives_json": pair_file(f"snapshots/derivatives_e{point}.json", run, k),
+                        }
+                    else:
+                        name, x = point
+                        if x == 0:  # the pair itself: its derivatives.json, from the packed job
+                            files = {"x": x, "derivatives_json": pair_file("derivatives.json", run, k)}
+                        else:
+                            files = {
+                                "x": x,
+                                "trunk": spawn_file("trunk.pt", name, run),
+                                "a": spawn_file(f"pair{k}/a.pt", name, run),
+                                "b": spawn_file(f"pair{k}/b.pt", name, run),
+                                "derivatives_json": spawn_file(f"pair{k}/derivatives.json", name, run),
+                            }
+                    cells.append({**keys, "pair": k, **files})
+    return cells
+
+
+def geometry_jobs():
+    """dataset -> (the files its path_derivatives_over_training_<dataset> job reads, the
+    (setting, pairs) groups it computes: one per setting and point, every pair batched)."""
+    jobs = {}
+    for c in geometry_cells():
+        if "a" not in c:  # spawn point 0: the pair's own file (path_derivatives_<artefact>_<dataset>)
+            continue
+        reads, groups = jobs.setdefault(c["dataset"], ([], {}))
+        pair = {key: c[key] for key in ("init", "trunk", "a", "b") if key in c}
+        reads.extend(f for f in pair.values() if f not in reads)
+        if "trunk" in pair:
+            pair["pair"] = c["pair"]
+        pair["derivatives"] = c["derivatives_json"]
+        groups.setdefault((c["run_id"], c["kind"], c["x"]), []).append(pair)
+    return {
+        ds: (reads, [(RUNS[run], pairs) for (run, _, _), pairs in groups.items()])
+        for ds, (reads, groups) in jobs.items()
+    }
+
+
+def geometry_outputs():
+    """The geometry_over_training target's files (none when no dynamics artefact lists
+    `derivatives`)."""
+    if not geometry_cells():
+        return {}
+    name = "geometry_over_training"
+    out = {ext: table_file(name, ext) for ext in ("md", "tex", "csv", "html")}
+    out.update({f"fig_{ext}": figure_file(name, ext) for ext in ("png", "pdf")})
+    out["pairs"] = barriers_file("_pairs", name)
+    return out

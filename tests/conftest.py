@@ -97,6 +97,7 @@ def tiny_config(digits: Path, **overrides) -> dict:
     cfg.update({"offline_sources": {"mnist": str(digits)}, "pairs": 2, "checkpoint_every": 1, "bundle": 1,
                 "alphas": [0.0, 0.25, 0.5, 0.75, 1.0], "threads": 1})
     cfg["defaults"].update({"dataset": "mnist", "epochs": 2, "batch_size": 64, "width": 32})
+    cfg["analysis"].pop("toy", None)     # seconds per workflow; tests/test_dynamics.py runs it
     cfg["artefacts"] = {"table2": {"base": {"model": "mlp", "depth": 2, "slope": 0.0}, "grid": [[
         {"label": "SGD ↑Lr", "optimizer": "sgd", "lr": 0.1},
         {"label": "ADAM ↓Lr", "optimizer": "adam", "lr": 0.001},

@@ -268,7 +268,7 @@ def test_quick_preset_names_only_fashion_mnist(tmp_path, quick):
 def test_quick_preset_subsets_are_table2s_runs(config, quick):
     """quick.yaml repeats Table 2's grid only to put the plane on one setup: the same
     entries as config.yaml's; its dynamics run on two of those runs; its analyses are
-    Table 2's only (issue 19)."""
+    Table 2's, and the derivatives along training of its ADAM ↑Lr (issue 19)."""
     def coords(cfg, artefact):
         entries = grid.artefact_settings(cfg, artefact)
         return [{k: v for k, v in e["coords"].items() if k != "analyses"} for e in entries]
@@ -281,7 +281,9 @@ def test_quick_preset_subsets_are_table2s_runs(config, quick):
     analysed = {(a, e["coords"].get("label"), tuple(e["analyses"]))
                 for a in artefacts.trained(list(quick["artefacts"]))
                 for e in grid.artefact_settings(quick, a) if e["analyses"]}
-    assert {x[0] for x in analysed} == {"table2"} and len(analysed) == 5
+    assert {x for x in analysed if x[0] != "table2"} == {
+        (a, "ADAM ↑Lr", ("derivatives",)) for a in ("instability", "barrier_over_time")}  # along training
+    assert len([x for x in analysed if x[0] == "table2"]) == 5
     assert [x[1] for x in analysed if "plane" in x[2]] == ["ADAM ↑Lr"]
 
 

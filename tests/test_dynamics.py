@@ -23,9 +23,10 @@ def dynamics_config(digits, **overrides):
     setup = {"label": "ADAM ↑Lr + W-up", "optimizer": "adam", "lr": 0.005, "warmup_fraction": 0.25}
     spec = {"base": cfg["artefacts"]["table2"]["base"], "grid": [[setup]]}
     cfg["artefacts"] = {
-        "instability": {**spec, "spawn": {"unit": "epochs", "points": POINTS}},
-        "barrier_over_time": {**spec, "snapshot_epochs": SNAPSHOTS},
+        "instability": {**spec, "spawn": {"unit": "epochs", "points": POINTS}, "analyses": ["derivatives"]},
+        "barrier_over_time": {**spec, "snapshot_epochs": SNAPSHOTS, "analyses": ["derivatives"]},
     }
+    cfg["analysis"]["toy"] = {"seed": 0, "pairs": 3, "spawn_steps": [0, 100]}
     cfg.update(overrides)
     return cfg
 
@@ -34,7 +35,8 @@ def dynamics_config(digits, **overrides):
 def dynamics_workflow(tmp_path_factory, digits_folder):
     wf = Workflow(tmp_path_factory.mktemp("dynamics") / "wf")
     wf.write_config(dynamics_config(digits_folder))
-    wf.snakemake("--cores", "2", "instability", "barrier_over_time", timeout=1800)
+    wf.snakemake("--cores", "2", "instability", "barrier_over_time", "geometry_over_training", "toy_barrier",
+                 timeout=1800)
     return wf
 
 
@@ -88,10 +90,49 @@ def test_barrier_over_time_ends_at_the_final_barrier(dynamics_workflow):
     assert (res / "figures/barrier_over_time.png").stat().st_size > 5000
 
 
+def test_geometry_over_training_agrees_with_the_paths_and_the_pairs(dynamics_workflow):
+    """The derivatives at every snapshot epoch and spawn point: ℓ at 0, ½, 1 equal to the
+    snapshot path's train losses, the last snapshot's record equal to the pair's own (two
+    jobs, one network), the distances about the spawn point's trunk, and the render."""
+    res = dynamics_workflow.path / "results"
+    frame = pd.read_csv(res / "barriers/geometry_over_training_pairs.csv")
+    assert len(frame) == 2 * (len(SNAPSHOTS) + len(POINTS))            # pairs x points
+    assert set(frame["shape"]) <= {"none", "mountainside", "ridge"}
+    run = frame["run_id"].iloc[0]
+    for k in (0, 1):
+        pair = res / "runs" / run / f"pair{k}"
+        paths = pd.read_csv(pair / "snapshots/interpolation.csv")
+        for t in SNAPSHOTS:
+            rec = json.loads((pair / f"snapshots/derivatives_e{t}.json").read_text())
+            train = paths[(paths["epoch"] == t) & (paths["split"] == "train")].set_index("alpha")["loss"]
+            assert rec["loss"] == pytest.approx([train[0.0], train[0.5], train[1.0]], rel=1e-5)
+            assert rec["reference"] == "init"
+        last = json.loads((pair / f"snapshots/derivatives_e{max(SNAPSHOTS)}.json").read_text())
+        own = json.loads((pair / "derivatives.json").read_text())
+        for key in ("loss", "slope", "curvature", "delta_norm", "init_angle_deg"):
+            assert last[key] == pytest.approx(own[key], rel=1e-9, abs=1e-12), key
+        # a spawn point: distances about the trunk's Θ_k, not about Θ₀
+        spawned = res / "runs" / run / f"spawn/epoch0.5/pair{k}"
+        rec = json.loads((spawned / "derivatives.json").read_text())
+        trunk = io.load_state(res / "runs" / run / "spawn/epoch0.5/trunk.pt")
+        a = io.load_weights(spawned / "a.pt")
+        theta_k = {n: v[trunk["pairs"].index(k)] for n, v in trunk["params"].items()}
+        dist = sum(((a[n].double() - theta_k[n].double()) ** 2).sum() for n in a) ** 0.5
+        assert rec["reference"] == "trunk" and rec["init_dist_a"] == pytest.approx(float(dist), rel=1e-9)
+        row = frame[(frame["kind"] == "spawn") & (frame["pair"] == k) & (frame["x"] == 0.5)].iloc[0]
+        loss = rec["loss"]
+        assert row["loss_barrier_mid"] == pytest.approx(loss[1] - (loss[0] + loss[2]) / 2)
+    toy = pd.read_csv(res / "barriers/toy_barrier_pairs.csv")
+    assert sorted(set(toy["spawn_step"])) == [0, 100] and len(toy) == 6
+    assert "seed 0" in (res / "tables/toy_barrier.md").read_text()
+    md = (res / "tables/geometry_over_training.md").read_text()
+    assert "t = 1" in md and "k = 0.5 epochs" in md and "ADAM ↑Lr + W-up" in md
+    assert (res / "figures/geometry_over_training.png").stat().st_size > 5000
+
+
 def test_nothing_to_do_afterwards_and_lint_clean(dynamics_workflow):
-    assert (
-        "Nothing to be done" in dynamics_workflow.snakemake("-n", "instability", "barrier_over_time").stdout
-    )
+    assert "Nothing to be done" in dynamics_workflow.snakemake(
+        "-n", "instability", "barrier_over_time", "geometry_over_training").stdout
     proc = dynamics_workflow.snakemake("--lint")
     assert "Lints for" not in proc.stdout + proc.stderr
 

@@ -1,0 +1,14 @@
+"""ℓ, ℓ′, ℓ″ along the path at every snapshot epoch and spawn point of the dynamics
+artefacts that list `derivatives`, one dataset per job (rules:
+path_derivatives_over_training_<dataset>; lmc.geometry_over_training)."""
+from lmc import analyses_job, logs
+
+logs.to_file(snakemake.log[0])
+analyses_job.derivatives_job(
+    settings=snakemake.params.groups,
+    train_beton=snakemake.params.betons["train"],
+    device=snakemake.params.device,
+    threads=snakemake.threads,
+    batch_size=snakemake.params.batch_size,
+    samples=snakemake.params.samples,
+)
