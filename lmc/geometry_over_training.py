@@ -129,6 +129,7 @@ def geometry_figure(frame: pd.DataFrame, table: pd.DataFrame):
     prediction (dashed); the curvature half-way and at the ends (dashed); the angle about
     the start."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullLocator
 
     kinds = [k for k in KINDS if (frame["kind"] == k).any()]
     fig, axes = plt.subplots(3, len(kinds), figsize=(5.2 * len(kinds), 8.4), squeeze=False,
@@ -151,6 +152,9 @@ def geometry_figure(frame: pd.DataFrame, table: pd.DataFrame):
             if i == 1:
                 ax.axhline(0, color="black", lw=0.6)
             ax.set_xscale("symlog", linthresh=1.0 if kind == "spawn" else 0.5)
+            points = sorted(set(rows_k["x"]))
+            ax.set_xticks(points, [f"{v:g}" for v in points])
+            ax.xaxis.set_minor_locator(NullLocator())
             ax.grid(alpha=0.3)
             if j == 0:
                 ax.set_ylabel(ylabel)
