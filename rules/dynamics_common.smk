@@ -104,7 +104,8 @@ def geometry_cells():
     artefact's `analyses` puts its settings there too)."""
     cells = []
     for kind, artefact in (("snapshots", lmc_dynamics.SNAPSHOTS), ("spawn", lmc_dynamics.SPAWN)):
-        unit = config["artefacts"][artefact].get("spawn", {}).get("unit", "epochs")
+        spec = config["artefacts"].get(artefact, {})
+        unit = spec.get("spawn", {}).get("unit", "epochs")
         for _, e in analysis_entries(artefact, "derivatives"):
             run = e["run_id"]
             keys = {"kind": kind, "label": e["coords"].get("label", ""), "run_id": run, "unit": unit}
