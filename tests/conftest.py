@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import gzip
 import hashlib
+import inspect
 import json
 import os
 import shutil
@@ -234,3 +235,39 @@ def job_outputs(folder: Path, pairs, settings: int = 1) -> dict[str, str]:
             for name, file in train_job.PAIR_FILES.items():
                 out[train_job.output_key(name, i, k)] = str(base / f"pair{k}" / file)
     return out
+
+
+# Markers. `workflow`: the test (or a fixture it uses) runs real Snakemake or another
+# process of the project (a script, the bench, ruff, FFCV's writer in a child); `slurm`:
+# a SLURM cluster (tests/test_slurm.py); every other test is `unit` (seconds, in-process).
+# `pytest -m unit` runs the fast ones alone, `pytest -m workflow` the rest.
+_PROCESS_CALLS = ("snakemake(", "Workflow(", "Workflow.at(", "copy_workflow(", "assert_config_error(",
+                  "subprocess.", "multiprocessing.", "plan.dry_run(")
+
+
+def _runs_processes(func, depth: int = 2) -> bool:
+    """Whether `func`, or a function of the tests it calls (`depth` levels down), starts one."""
+    try:
+        source = inspect.getsource(func)
+    except (OSError, TypeError):
+        return False
+    if any(call in source for call in _PROCESS_CALLS):
+        return True
+    if depth == 0 or not hasattr(func, "__code__"):
+        return False
+    names = set(func.__code__.co_names) | {n for c in func.__code__.co_consts if inspect.iscode(c)
+                                           for n in c.co_names}
+    helpers = [inspect.unwrap(h) for n in names if callable(h := func.__globals__.get(n))]
+    return any(_runs_processes(h, depth - 1) for h in helpers
+               if inspect.isfunction(h) and "tests" in Path(inspect.getfile(h)).parts)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("slurm"):
+            continue
+        funcs = [getattr(item, "function", None)]
+        for name in item.fixturenames:
+            funcs += [d.func for d in item._fixtureinfo.name2fixturedefs.get(name, ())]
+        heavy = any(_runs_processes(f) for f in funcs if f)
+        item.add_marker(pytest.mark.workflow if heavy else pytest.mark.unit)
