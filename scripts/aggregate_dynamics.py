@@ -6,7 +6,7 @@ from lmc import dynamics_aggregate, io, logs
 logs.to_file(snakemake.log[0])
 inputs = snakemake.input
 keys = [k for k in ("metrics", "interpolation", "seeds") if k in inputs.keys()]
-files = [dict(zip(keys, f)) for f in zip(*(inputs[k] for k in keys))]
+files = [dict(zip(keys, f, strict=True)) for f in zip(*(inputs[k] for k in keys), strict=True)]
 build = (
     dynamics_aggregate.instability_table
     if snakemake.params.artefact == "instability"
