@@ -18,5 +18,4 @@ def test_in_process_tests_are_unit():
 def test_every_collected_test_has_one_of_the_markers(request):
     items = request.session.items
     kinds = [{m.name for m in item.iter_markers()} & {"unit", "workflow", "slurm"} for item in items]
-    assert all(len(k) == 1 for k in kinds)
-    assert any("workflow" in k for k in kinds) or len(items) < 50          # a subset run may have none
+    assert all(len(k) == 1 for k in kinds)                          # (under -m, of the selected ones)
