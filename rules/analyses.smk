@@ -23,9 +23,9 @@ for _job, _runs in ANALYSIS_JOBS["align"].items():
             a=[pair_file("a.pt", r, k) for r in _runs for k in PAIRS],
             b=[pair_file("b.pt", r, k) for r in _runs for k in PAIRS],
         output:
-            permutation=[aligned_file("permutation.json", r, k, ALIGN_METHOD) for r in _runs for k in PAIRS],
-            aligned=[aligned_file("b.pt", r, k, ALIGN_METHOD) for r in _runs for k in PAIRS],
-            path=[aligned_file("interpolation.csv", r, k, ALIGN_METHOD) for r in _runs for k in PAIRS],
+            permutation=[aligned_file("permutation.json", r, k) for r in _runs for k in PAIRS],
+            aligned=[aligned_file("b.pt", r, k) for r in _runs for k in PAIRS],
+            path=[aligned_file("interpolation.csv", r, k) for r in _runs for k in PAIRS],
         log:
             log_file(f"align_{ALIGN_METHOD}", _job),
         benchmark:

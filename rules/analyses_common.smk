@@ -8,10 +8,6 @@ for problem in lmc_config.check_analyses(ENTRIES, config):
     sys.exit(problem)
 
 
-wildcard_constraints:
-    method="weight|activation",
-
-
 def analysis_entries(artefact, analysis):
     """(grid position, entry) of the artefact's settings that run `analysis`."""
     return [(i, e) for i, e in enumerate(ENTRIES.get(artefact, [])) if analysis in e["analyses"]]
@@ -26,13 +22,14 @@ def pairs_of(name):
     return [pair_file(name, k=k) for k in PAIRS]
 
 
-def aligned_file(name, run="{run}", k="{k}", method="{method}"):
-    return pair_file(f"align_{method}/{name}", run, k)
+def aligned_file(name, run, k):
+    """A pair's file of its alignment (by the configured method)."""
+    return pair_file(f"align_{ALIGN_METHOD}/{name}", run, k)
 
 
 def aligned_path_of(run_id, k):
     """Where a pair's aligned path is (the aggregate rule reads it beside the naive one)."""
-    return aligned_file("interpolation.csv", run_id, k, ALIGN_METHOD)
+    return aligned_file("interpolation.csv", run_id, k)
 
 
 def aligned_cell(entry, k):
