@@ -9,7 +9,7 @@ import sys
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
-from lmc import config as lmc_config
+from lmc.config import checks as lmc_config
 
 min_version("9.0")
 

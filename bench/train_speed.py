@@ -4,7 +4,7 @@ Same model (784->512->10 ReLU MLP: setting model=mlp depth=2 width=512 slope=0),
 data (Fashion-MNIST train split, or a `--smoke` subset), same device, measured side by
 side in one run:
 
-  (a) lmc.train.train_members, resident path, one member  vs  the textbook loop
+  (a) lmc.train.loop.train_members, resident path, one member  vs  the textbook loop
       (torchvision FashionMNIST + ToTensor + Normalize, DataLoader(batch, shuffle=True),
       nn.Module, SGD momentum, `running_loss += loss.item()` as in the PyTorch tutorial);
   (b) the same trainer with data_path="ffcv" (FFCV Loader over a .beton);
@@ -16,7 +16,7 @@ side in one run:
       `train_members` with 1, 2 and 6 members: the peer to beat.
 
 Only training is counted: train_members evaluates the test split after every epoch, so
-the benchmark passes a tiny test split (256 samples) AND times `lmc.stacked.evaluate`
+the benchmark passes a tiny test split (256 samples) AND times `lmc.nn.stacked.evaluate`
 and subtracts it. Each contender gets an untimed warm-up, then the timed repeats are
 interleaved (round r runs every contender once) so that a change in machine load hits all
 alike. Ratios use the best of the repeats by default (`--statistic median` for the
@@ -43,8 +43,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from lmc import beton, data, grid, stacked, train
-from lmc.models import build_model
+from lmc.config import grid
+from lmc.data import beton, sources
+from lmc.nn import stacked
+from lmc.nn.models import build_model
+from lmc.train import loop
 
 DATASET = "fashion_mnist"
 DEFAULT_SOURCE = "/usr/share/datasets/fashion-mnist"
@@ -89,7 +92,7 @@ def benchmark_setting(batch_size: int, epochs: int) -> dict:
 
 def matmul_params(setting: dict) -> int:
     """Parameters that take part in matmuls: the Linear layers' weights (biases excluded)."""
-    meta = data.info(DATASET)
+    meta = sources.info(DATASET)
     model = build_model(setting, meta.shape, meta.classes)
     return sum(m.weight.numel() for m in model.modules() if isinstance(m, nn.Linear))
 
@@ -97,7 +100,7 @@ def matmul_params(setting: dict) -> int:
 def executed_gemm_flops_per_sample(setting: dict) -> int:
     """What the GEMMs actually execute per sample: forward 2P, weight gradient 2P, and the
     input gradient 2P only for layers after the first (the images need no gradient)."""
-    meta = data.info(DATASET)
+    meta = sources.info(DATASET)
     model = build_model(setting, meta.shape, meta.classes)
     sizes = [m.weight.numel() for m in model.modules() if isinstance(m, nn.Linear)]
     return 4 * sum(sizes) + 2 * sum(sizes[1:])
@@ -125,7 +128,7 @@ def matmul_flops(device: torch.device, sizes: list[int], reps: int) -> dict:
 
 @contextlib.contextmanager
 def timed_evaluation(device: torch.device):
-    """Accumulate the wall time train_members spends in lmc.stacked.evaluate."""
+    """Accumulate the wall time train_members spends in lmc.nn.stacked.evaluate."""
     spent = [0.0]
     original = stacked.evaluate
 
@@ -152,7 +155,7 @@ def run_trainer(setting, init, members: int, tr: beton.Split, te: beton.Split, d
     with timed_evaluation(device) as eval_s:
         sync(device)
         t = time.perf_counter()
-        result = train.train_members(setting, init, seeds, tr, te, device, data_path=data_path,
+        result = loop.train_members(setting, init, seeds, tr, te, device, data_path=data_path,
                                      train_beton=beton_path)
         sync(device)
         total = time.perf_counter() - t
@@ -165,7 +168,7 @@ def textbook_loader(root: str, n: int | None, batch_size: int, workers: int, dev
     import torchvision
     from torchvision import transforms
 
-    meta = data.info(DATASET)
+    meta = sources.info(DATASET)
     ds = torchvision.datasets.FashionMNIST(
         root, train=True, download=False,
         transform=transforms.Compose([transforms.ToTensor(), transforms.Normalize(meta.mean, meta.std)]))
@@ -283,11 +286,11 @@ def parse_args(argv=None):
 
 
 def prepare(args) -> tuple[beton.Split, beton.Split, np.ndarray, np.ndarray]:
-    raw = Path(args.data_root) / data.info(DATASET).torchvision / "raw"
-    if not all((raw / f).exists() for pair in data.IDX_FILES.values() for f in pair):
-        data.prepare(DATASET, args.data_root, args.source)
-    x, y = data.load_split(DATASET, args.data_root, "train")
-    tx, ty = data.load_split(DATASET, args.data_root, "test")
+    raw = Path(args.data_root) / sources.info(DATASET).torchvision / "raw"
+    if not all((raw / f).exists() for pair in sources.IDX_FILES.values() for f in pair):
+        sources.prepare(DATASET, args.data_root, args.source)
+    x, y = sources.load_split(DATASET, args.data_root, "train")
+    tx, ty = sources.load_split(DATASET, args.data_root, "test")
     if args.samples is not None:
         x, y = x[:args.samples], y[:args.samples]
     device = torch.device(args.device)
@@ -343,7 +346,7 @@ def main(argv=None) -> dict:
     torch.set_num_threads(threads)                      # writing a .beton imports ffcv too
     setting = benchmark_setting(args.batch_size, args.epochs)
     warm_setting = benchmark_setting(args.batch_size, 1)
-    init = train.initial_state(setting, 1)
+    init = loop.initial_state(setting, 1)
     E, R = args.epochs, args.repeats
     log = lambda msg: print(f"[bench] {msg}", file=sys.stderr, flush=True)
 
@@ -372,7 +375,7 @@ def main(argv=None) -> dict:
                                  lambda: run_trainer(warm_setting, init, 1, tr, te, device, data_path="ffcv",
                                                      beton_path=beton_path))
 
-    # FFCV resets torch's thread count (see lmc.beton.keep_torch_threads); every contender
+    # FFCV resets torch's thread count (see lmc.data.beton.keep_torch_threads); every contender
     # starts from the same setting, and a contender that leaves it changed is reported.
     def set_threads():
         torch.set_num_threads(threads)

@@ -7,8 +7,8 @@
 #   layerwise  each layer of A (of B) replaced by the average of A's and B's
 #   plane      train/test error and loss on the plane through init, A and B
 #   derivatives  ℓ, ℓ′, ℓ″ along the path and each layer's (train split), for the
-#              barrier_prediction target (lmc.barrier_prediction)
-# Switched on per artefact by `analyses:` (lmc.grid); parameters under `analysis:`.
+#              barrier_prediction target (lmc.analyses.barrier_prediction)
+# Switched on per artefact by `analyses:` (lmc.config.grid); parameters under `analysis:`.
 
 
 # One job per artefact and dataset for align and layerwise (every pair of every setting
@@ -49,7 +49,7 @@ for _job, _runs in ANALYSIS_JOBS["align"].items():
             alphas=config["alphas"],
             device=operational(config["device"]),
             batch_size=operational(config["eval_batch_size"]),
-            code=code_of("analyses_job"),
+            code=code_of("jobs.analyses"),
         script:
             "../scripts/align.py"
 
@@ -86,7 +86,7 @@ for _job, _runs in ANALYSIS_JOBS["layerwise"].items():
             betons=operational(betons_of(RUNS[_runs[0]]["dataset"])),
             device=operational(config["device"]),
             batch_size=operational(config["eval_batch_size"]),
-            code=code_of("analyses_job"),
+            code=code_of("jobs.analyses"),
         script:
             "../scripts/layerwise.py"
 
@@ -119,7 +119,7 @@ rule plane_grid:
         margin=config["analysis"]["plane"]["margin"],
         device=config["device"],
         batch_size=config["eval_batch_size"],
-        code=code_of("analyses_job"),
+        code=code_of("jobs.analyses"),
     script:
         "../scripts/plane.py"
 
@@ -162,14 +162,14 @@ for _job, _runs in ANALYSIS_JOBS["derivatives"].items():
             device=operational(config["device"]),
             batch_size=operational(config["eval_batch_size"]),
             samples=config["analysis"]["derivatives"]["samples"],
-            code=code_of("analyses_job"),
+            code=code_of("jobs.analyses"),
         script:
             "../scripts/path_derivatives.py"
 
 
 # Geometry along training: the derivatives at every snapshot epoch and spawn point of the
 # dynamics artefacts that list `derivatives`, one job per dataset (every setting and point
-# in one process; lmc.geometry_over_training).
+# in one process; lmc.analyses.geometry_over_training).
 for _dataset, (_reads, _groups) in geometry_jobs().items():
 
     rule:
@@ -201,7 +201,7 @@ for _dataset, (_reads, _groups) in geometry_jobs().items():
             device=operational(config["device"]),
             batch_size=operational(config["eval_batch_size"]),
             samples=config["analysis"]["derivatives"]["samples"],
-            code=code_of("analyses_job"),
+            code=code_of("jobs.analyses"),
         script:
             "../scripts/path_derivatives_over_training.py"
 
@@ -250,7 +250,7 @@ for _artefact in TRAINED:
                 artefact=_artefact,
                 cells=analysis_cells(_artefact, "layerwise", LAYERWISE_FILES),
                 provenance=artefact_provenance(_artefact),
-                code=code_of("analysis_render"),
+                code=code_of("report.analyses"),
             script:
                 "../scripts/render_layerwise.py"
 
@@ -284,7 +284,7 @@ for _artefact in TRAINED:
                 artefact=_artefact,
                 cells=analysis_cells(_artefact, "plane", PLANE_FILES),
                 provenance=artefact_provenance(_artefact),
-                code=code_of("analysis_render"),
+                code=code_of("report.analyses"),
             script:
                 "../scripts/render_plane.py"
 
@@ -342,7 +342,7 @@ if barrier_prediction_outputs():
             runtime=10,
         params:
             cells=barrier_prediction_cells(),
-            code=code_of("barrier_prediction"),
+            code=code_of("report.barrier_prediction"),
         script:
             "../scripts/render_barrier_prediction.py"
 
@@ -391,7 +391,7 @@ if geometry_outputs():
                 }
                 for c in geometry_cells()
             ],
-            code=code_of("geometry_over_training"),
+            code=code_of("report.geometry_over_training"),
         script:
             "../scripts/render_geometry_over_training.py"
 
@@ -402,7 +402,7 @@ rule geometry_over_training:
     localrule: True
 
 
-# The toy example (lmc.toy): a two-parameter model, every run in one process, seconds.
+# The toy example (lmc.analyses.toy): a two-parameter model, every run in one process, seconds.
 if "toy" in config["analysis"]:
     _out = toy_outputs()
 
@@ -427,7 +427,7 @@ if "toy" in config["analysis"]:
             runtime=10,
         params:
             toy=config["analysis"]["toy"],
-            code=code_of("toy"),
+            code=code_of("report.toy"),
         script:
             "../scripts/render_toy_barrier.py"
 

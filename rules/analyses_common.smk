@@ -92,7 +92,7 @@ ANALYSIS_JOBS = {analysis: _packed_jobs(analysis) for analysis in PACKED_ANALYSE
 
 def barrier_prediction_cells():
     """Every pair with derivatives, of every artefact (a setting shared by artefacts once,
-    under the first), with its artefact and files (lmc.barrier_prediction.tables)."""
+    under the first), with its artefact and files (lmc.analyses.barrier_prediction.tables)."""
     cells, seen = [], set()
     for a in TRAINED:
         for c in analysis_cells(a, "derivatives", DERIVATIVES_FILES):

@@ -2,18 +2,17 @@
 # functions every rule uses. No logic lives in the rules themselves.
 import os
 
-from lmc import (
-    arrays as lmc_arrays,
-    dynamics_config as lmc_dynamics,
+from lmc.config import (
     artefacts as lmc_artefacts,
-    beton as lmc_beton,
-    code as lmc_code,
-    data as lmc_data,
+    dynamics as lmc_dynamics,
     grid,
     resources as lmc_resources,
-    train_job as lmc_train_job,
 )
-from lmc.datasets import DATASETS, SPLITS, DatasetError
+from lmc.data import arrays as lmc_arrays, beton as lmc_beton, sources as lmc_data
+from lmc.jobs import train as lmc_train_job
+from lmc.train import settings as lmc_settings
+from lmc.util import code as lmc_code
+from lmc.data.datasets import DATASETS, SPLITS, DatasetError
 
 try:
     ARTEFACTS = grid.built_artefacts(config)
@@ -74,13 +73,13 @@ def beton_file(split, dataset="{dataset}"):
 
 
 def beton_record_file(split, dataset="{dataset}"):
-    """Size and hashes of a .beton, written beside it by convert (lmc.beton.record_path)."""
+    """Size and hashes of a .beton, written beside it by convert (lmc.data.beton.record_path)."""
     return str(lmc_beton.record_path(beton_file(split, dataset)))
 
 
 def array_file(split, kind, dataset="{dataset}"):
     """The decoded split convert writes beside the .beton (kind: images, labels, record;
-    lmc.arrays.paths)."""
+    lmc.data.arrays.paths)."""
     return str(lmc_arrays.paths(beton_file(split, dataset))[kind])
 
 
@@ -126,7 +125,7 @@ def benchmark_file(rule, name):
 def code_of(*roots):
     """The `code` param of a rule: a digest of the lmc modules `roots` (those its script
     calls) and everything they import, so a code change re-runs what it produced and a
-    comment or docstring edit re-runs nothing (lmc/code.py)."""
+    comment or docstring edit re-runs nothing (lmc/util/code.py)."""
     return lmc_code.digest(*roots)
 
 
@@ -158,11 +157,11 @@ def settings_of(wildcards):
 
 def seeds_of(pairs):
     """The `seeds` param of a per-setting training job over `pairs`: each pair's seeds."""
-    return lambda wildcards: [[grid.pair_seeds(RUNS[wildcards.run], k) for k in pairs]]
+    return lambda wildcards: [[lmc_settings.pair_seeds(RUNS[wildcards.run], k) for k in pairs]]
 
 
 def bundle_seeds(bundle):
-    return [[grid.pair_seeds(RUNS[run], k) for k in PAIRS] for run in BUNDLES[bundle]]
+    return [[lmc_settings.pair_seeds(RUNS[run], k) for k in PAIRS] for run in BUNDLES[bundle]]
 
 
 def betons_of(dataset):
@@ -227,7 +226,7 @@ def dataset_inputs(ds):
 
 
 def train_outputs(pairs, runs=("{run}",), snapshots=False):
-    """A training job's outputs: each pair's files (lmc.train_job.PAIR_FILES) of each of
+    """A training job's outputs: each pair's files (lmc.jobs.train.PAIR_FILES) of each of
     its runs (the wildcard for a per-setting job), with `snapshots` each member's weights
     after every snapshot epoch, and, from the job that trains pair 0, each run's
     setting.json."""
@@ -279,7 +278,7 @@ def chunk_name(pairs):
 
 
 def raw_files_of_dataset(wildcards):
-    """The raw files the download rule leaves under dataset_root (lmc.data.raw_files), as
+    """The raw files the download rule leaves under dataset_root (lmc.data.sources.raw_files), as
     convert's inputs: a changed one makes convert re-run, and convert re-checks it against
     the manifest's hashes. Only those that exist: no rule declares them, so a missing one
     would stop Snakemake with MissingInputException; left out, it changes convert's set
@@ -436,13 +435,13 @@ def claims_sources():
 
 
 def paper_values_file():
-    """The paper's printed numbers (lmc.paper_values): data, so an edit re-runs the comparison."""
+    """The paper's printed numbers (lmc.paper.printed_values): data, so an edit re-runs the comparison."""
     return "config/paper_values.csv"
 
 
 def comparison_inputs():
     """What the paper comparison reads, per configured source artefact: the aggregated
-    barriers of the trained ones, Table 3's parameter counts (lmc.comparison)."""
+    barriers of the trained ones, Table 3's parameter counts (lmc.paper.comparison)."""
     present = [*TRAINED, *(["table3"] if "table3" in ARTEFACTS else [])]
     return {
         a: table_file(a, "csv") if a == "table3" else barriers_file(artefact=a)

@@ -19,7 +19,7 @@ checkpoint download:
     params:
         root=dataset_dir,
         source=offline_source,
-        code=code_of("data"),
+        code=code_of("data.sources"),
     script:
         "../scripts/download.py"
 
@@ -33,7 +33,7 @@ rule convert:
         test=beton_file("test"),
         train_record=beton_record_file("train"),
         test_record=beton_record_file("test"),
-        # the arrays each .beton decodes to, memory-mapped by the jobs (lmc.arrays)
+        # the arrays each .beton decodes to, memory-mapped by the jobs (lmc.data.arrays)
         train_images=array_file("train", "images"),
         train_labels=array_file("train", "labels"),
         train_arrays_record=array_file("train", "record"),
@@ -52,6 +52,6 @@ rule convert:
         runtime=60,
     params:
         root=dataset_dir,
-        code=code_of("data"),
+        code=code_of("data.sources"),
     script:
         "../scripts/convert.py"

@@ -45,7 +45,7 @@ if SPAWN_RUNS:
             data_path=config["data_path"],
             device=config["device"],
             checkpoint_every=config["checkpoint_every"],
-            code=code_of("dynamics_job"),
+            code=code_of("jobs.dynamics"),
         script:
             "../scripts/spawn_trunk.py"
 
@@ -79,7 +79,7 @@ if SPAWN_RUNS:
             data_path=config["data_path"],
             device=config["device"],
             checkpoint_every=config["checkpoint_every"],
-            code=code_of("dynamics_job"),
+            code=code_of("jobs.dynamics"),
         script:
             "../scripts/spawn_pairs.py"
 
@@ -112,7 +112,7 @@ if SPAWN_RUNS:
             alphas=config["alphas"],
             device=config["device"],
             batch_size=config["eval_batch_size"],
-            code=code_of("dynamics_job"),
+            code=code_of("jobs.dynamics"),
         script:
             "../scripts/interpolate_pairs.py"
 
@@ -132,7 +132,7 @@ if SPAWN_RUNS:
         params:
             artefact=lmc_dynamics.SPAWN,
             cells=dynamics_cells(lmc_dynamics.SPAWN, list(SPAWN_POINTS.values())),
-            code=code_of("dynamics_aggregate"),
+            code=code_of("aggregate.dynamics_barriers"),
         script:
             "../scripts/aggregate_dynamics.py"
 
@@ -167,7 +167,7 @@ if SNAPSHOT_RUNS:
             alphas=config["alphas"],
             device=config["device"],
             batch_size=config["eval_batch_size"],
-            code=code_of("dynamics_job"),
+            code=code_of("jobs.dynamics"),
         script:
             "../scripts/interpolate_snapshots.py"
 
@@ -187,6 +187,6 @@ if SNAPSHOT_RUNS:
         params:
             artefact=lmc_dynamics.SNAPSHOTS,
             cells=dynamics_cells(lmc_dynamics.SNAPSHOTS),
-            code=code_of("dynamics_aggregate"),
+            code=code_of("aggregate.dynamics_barriers"),
         script:
             "../scripts/aggregate_dynamics.py"

@@ -97,7 +97,7 @@ def snapshot_files(wildcards):
 
 def geometry_cells():
     """Every pair at every snapshot epoch and spawn point of a dynamics artefact that lists
-    `derivatives` (lmc.geometry_over_training), setting by setting, point by point: what
+    `derivatives` (lmc.analyses.geometry_over_training), setting by setting, point by point: what
     the render reads (kind, label, dataset, run_id, pair, x, unit, derivatives_json) and
     what the derivatives are taken from (init or trunk + pair; a; b; none at spawn point 0,
     which is the pair itself, whose derivatives.json the packed derivatives job writes: the

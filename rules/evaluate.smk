@@ -34,7 +34,7 @@ rule interpolate:
         alphas=config["alphas"],
         device=operational(config["device"]),
         batch_size=operational(config["eval_batch_size"]),
-        code=code_of("interpolate_job"),
+        code=code_of("jobs.interpolate"),
     script:
         "../scripts/interpolate.py"
 
@@ -73,7 +73,7 @@ for bundle in BUNDLES:
             alphas=config["alphas"],
             device=operational(config["device"]),
             batch_size=operational(config["eval_batch_size"]),
-            code=code_of("interpolate_job"),
+            code=code_of("jobs.interpolate"),
         script:
             "../scripts/interpolate.py"
 
@@ -94,6 +94,6 @@ rule aggregate:
         runtime=10,
     params:
         cells=artefact_cells,
-        code=code_of("aggregate"),
+        code=code_of("aggregate.barriers"),
     script:
         "../scripts/aggregate.py"

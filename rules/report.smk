@@ -54,7 +54,7 @@ for _artefact in TRAINED:
         params:
             artefact=_artefact,
             provenance=artefact_provenance(_artefact),
-            code=code_of("render"),
+            code=code_of("report.render"),
         script:
             "../scripts/render.py"
 
@@ -82,7 +82,7 @@ if "table3" in ARTEFACTS:
             runtime=10,
         params:
             points=table3_points(),
-            code=code_of("render"),
+            code=code_of("report.render"),
         script:
             "../scripts/table3.py"
 
@@ -112,7 +112,7 @@ if "claims" in ARTEFACTS:
             runtime=10,
         params:
             sources=claims_sources(),
-            code=code_of("render"),
+            code=code_of("paper.render"),
         script:
             "../scripts/claims.py"
 
@@ -150,7 +150,7 @@ if "paper_comparison" in ARTEFACTS:
             runtime=10,
         params:
             sources=list(comparison_inputs()),
-            code=code_of("render"),
+            code=code_of("paper.render"),
         script:
             "../scripts/paper_comparison.py"
 

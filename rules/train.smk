@@ -48,13 +48,13 @@ for pairs, snapshots in [(p, s) for p in PAIR_CHUNKS for s in (False, True)]:
             device=operational(config["device"]),
             checkpoint_every=operational(config["checkpoint_every"]),
             snapshot_epochs=SNAPSHOT_EPOCHS if snapshots else [],
-            code=code_of("train_job"),
+            code=code_of("jobs.train"),
         script:
             "../scripts/train.py"
 
 
 # `bundle: N`: up to N settings of one artefact that differ only in per-member
-# hyperparameters (lmc.grid.PER_MEMBER_KEYS) trained as one computation, one rule each
+# hyperparameters (lmc.config.grid.PER_MEMBER_KEYS) trained as one computation, one rule each
 # (its outputs are those runs' files). The GPU lever: see docs/performance.md.
 for bundle in BUNDLES:
 
@@ -91,7 +91,7 @@ for bundle in BUNDLES:
             device=operational(config["device"]),
             checkpoint_every=operational(config["checkpoint_every"]),
             snapshot_epochs=[],
-            code=code_of("train_job"),
+            code=code_of("jobs.train"),
         script:
             "../scripts/train.py"
 
@@ -108,7 +108,7 @@ rule run_index:
         "../envs/lmc.yaml"
     params:
         runs=sorted(RUNS),
-        code=code_of("runs"),
+        code=code_of("jobs.setup"),
     script:
         "../scripts/run_index.py"
 

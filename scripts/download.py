@@ -1,6 +1,7 @@
 """Fetch (torchvision, checksummed) or import (local folder) one dataset (rule: download)."""
-from lmc import data, io, logs
+from lmc.data import sources
+from lmc.util import io, logs
 
 logs.to_file(snakemake.log[0])
-manifest = data.prepare(snakemake.wildcards.dataset, snakemake.params.root, snakemake.params.source or None)
+manifest = sources.prepare(snakemake.wildcards.dataset, snakemake.params.root, snakemake.params.source or None)
 io.write_json(manifest, snakemake.output.manifest)

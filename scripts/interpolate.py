@@ -1,9 +1,10 @@
 """Evaluate the linear path between A and B of every pair of one setting, or of a bundle
 of settings (rules: interpolate, interpolate_bundle_*)."""
-from lmc import interpolate_job, logs
+from lmc.jobs import interpolate
+from lmc.util import logs
 
 logs.to_file(snakemake.log[0])
-interpolate_job.interpolate_job(
+interpolate.interpolate_job(
     settings=snakemake.params.settings,
     weights=snakemake.params.weights,
     betons=snakemake.params.betons,

@@ -1,13 +1,14 @@
 """ℓ, ℓ′, ℓ″ along the path of every pair of an artefact's settings, and along each layer's
 (rules: path_derivatives_<artefact>_<dataset>)."""
-from lmc import analyses_job, logs
+from lmc.jobs import analyses
+from lmc.util import logs
 
 logs.to_file(snakemake.log[0])
 files = [{"init": i, "a": a, "b": b, "derivatives": o}
          for i, a, b, o in zip(snakemake.input.init, snakemake.input.a, snakemake.input.b, snakemake.output,
                                strict=True)]
-analyses_job.derivatives_job(
-    settings=analyses_job.per_setting(snakemake.params.settings, files, snakemake.params.pairs),
+analyses.derivatives_job(
+    settings=analyses.per_setting(snakemake.params.settings, files, snakemake.params.pairs),
     train_beton=snakemake.params.betons["train"],
     device=snakemake.params.device,
     threads=snakemake.threads,

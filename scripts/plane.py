@@ -1,8 +1,9 @@
 """The plane through init, A and B of every pair of one setting (rule: plane_grid)."""
-from lmc import analyses_job, logs
+from lmc.jobs import analyses
+from lmc.util import logs
 
 logs.to_file(snakemake.log[0])
-analyses_job.plane_job(
+analyses.plane_job(
     setting=snakemake.params.setting,
     pairs=[
         {"init": i, "a": a, "b": b, "plane": p, "anchors": j}

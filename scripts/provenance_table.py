@@ -1,7 +1,7 @@
 """results/runs/provenance.csv: every pair's provenance.json in one table (rule: provenance_table)."""
 import json
 
-from lmc import io, logs, provenance
+from lmc.util import io, logs, provenance
 
 logs.to_file(snakemake.log[0])
 records = [json.loads(open(path).read()) for path in snakemake.input]

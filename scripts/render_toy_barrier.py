@@ -1,5 +1,6 @@
 """The two-parameter toy example of a barrier forming (rule: render_toy_barrier)."""
-from lmc import logs, toy
+from lmc.report import toy
+from lmc.util import logs
 
 logs.to_file(snakemake.log[0])
 toy.render(

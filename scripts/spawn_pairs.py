@@ -1,13 +1,14 @@
 """Train A and B of every pair from the trunks' state at every spawn point k > 0 of one
 setting, in one process (rule: spawn_pairs)."""
 
-from lmc import dynamics_job, logs
+from lmc.jobs import dynamics
+from lmc.util import logs
 
 logs.to_file(snakemake.log[0])
 out = snakemake.output
 points = snakemake.params.points
 pairs = snakemake.params.pairs
-dynamics_job.spawn_job(
+dynamics.spawn_job(
     setting=snakemake.params.setting,
     train_beton=snakemake.params.betons["train"],
     test_beton=snakemake.params.betons["test"],

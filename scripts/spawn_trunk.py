@@ -1,9 +1,10 @@
 """Train the trunks of every pair of a setting, saving their state at each spawn point (rule: spawn_trunk)."""
 
-from lmc import dynamics_job, logs
+from lmc.jobs import dynamics
+from lmc.util import logs
 
 logs.to_file(snakemake.log[0])
-dynamics_job.trunk_job(
+dynamics.trunk_job(
     setting=snakemake.params.setting,
     train_beton=snakemake.params.betons["train"],
     test_beton=snakemake.params.betons["test"],

@@ -1,9 +1,10 @@
 """Train networks A and B of every pair of one setting, or of a bundle of settings, as one
 computation (rules: train_setting, train_bundle_*)."""
-from lmc import logs, train_job
+from lmc.jobs import train
+from lmc.util import logs
 
 logs.to_file(snakemake.log[0], history=snakemake.params.history)
-train_job.train_job(
+train.train_job(
     settings=snakemake.params.settings,
     seeds=snakemake.params.seeds,
     betons=snakemake.params.betons,

@@ -20,7 +20,7 @@ import pytest
 import torch
 import yaml
 
-from lmc.plan import jobs_per_rule  # noqa: F401  (tests import it from here)
+from lmc.config.plan import jobs_per_rule  # noqa: F401  (tests import it from here)
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
@@ -44,7 +44,7 @@ def idx_bytes(array: np.ndarray) -> bytes:
     return header + array.astype(np.uint8).tobytes()
 
 
-# The fabricated MNIST-format files are not MNIST: lmc.data refuses any content but the
+# The fabricated MNIST-format files are not MNIST: lmc.data.sources refuses any content but the
 # canonical one unless the environment names further accepted hashes. One file for the
 # session, filled by `accept_idx`; real Snakemake runs inherit the variable.
 _ACCEPTED_IDX = Path(tempfile.mkdtemp(prefix="lmc-accepted-idx-")) / "accepted.json"
@@ -55,7 +55,7 @@ os.environ["LMC_EXTRA_IDX_SHA256"] = str(_ACCEPTED_IDX)
 
 def accept_idx(folder: Path, dataset: str = "mnist") -> None:
     """Accept the content of every idx file in `folder` (gzipped or not) as `dataset`'s,
-    for this test session only (lmc.data.EXTRA_IDX_ENV)."""
+    for this test session only (lmc.data.sources.EXTRA_IDX_ENV)."""
     accepted = json.loads(_ACCEPTED_IDX.read_text()) if _ACCEPTED_IDX.exists() else {}
     for path in sorted(folder.glob("*-ubyte*")):
         raw = path.read_bytes()
@@ -193,8 +193,9 @@ def workflow(tmp_path) -> Workflow:
 
 @pytest.fixture(scope="session")
 def digits_splits(tmp_path_factory, digits_folder):
-    """Resident train/test splits of the fabricated dataset (as `lmc.beton.Split`)."""
-    from lmc import beton, data
+    """Resident train/test splits of the fabricated dataset (as `lmc.data.beton.Split`)."""
+    from lmc.data import beton
+    from lmc.data import sources as data
 
     root = tmp_path_factory.mktemp("digits_root")
     data.import_local("mnist", digits_folder, root)
@@ -209,7 +210,8 @@ def digits_splits(tmp_path_factory, digits_folder):
 def betons(tmp_path_factory, digits_folder) -> dict[str, str]:
     """The fabricated dataset as .beton files and the arrays beside them, as convert
     writes them (each .beton is ~16 MB, so made once)."""
-    from lmc import arrays, beton, data
+    from lmc.data import arrays, beton
+    from lmc.data import sources as data
 
     root = tmp_path_factory.mktemp("betons")
     data.import_local("mnist", digits_folder, root / "raw")
@@ -225,15 +227,15 @@ def betons(tmp_path_factory, digits_folder) -> dict[str, str]:
 def job_outputs(folder: Path, pairs, settings: int = 1) -> dict[str, str]:
     """A training job's `outputs` for `pairs` of `settings` settings: folder/s{i}/pair{k}/...
     (folder/pair{k}/... for one setting) and each setting.json."""
-    from lmc import train_job
+    from lmc.jobs import train
 
     out = {}
     for i in range(settings):
         base = folder if settings == 1 else folder / f"s{i}"
-        out[train_job.setting_key(i)] = str(base / "setting.json")
+        out[train.setting_key(i)] = str(base / "setting.json")
         for k in pairs:
-            for name, file in train_job.PAIR_FILES.items():
-                out[train_job.output_key(name, i, k)] = str(base / f"pair{k}" / file)
+            for name, file in train.PAIR_FILES.items():
+                out[train.output_key(name, i, k)] = str(base / f"pair{k}" / file)
     return out
 
 

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from lmc import align, beton
-from lmc.activation_matching import activation_matching
-from lmc.train import initial_state
+from lmc.analyses import alignment
+from lmc.analyses.activation_matching import activation_matching
+from lmc.data import beton
+from lmc.train.loop import initial_state
 
 BASE = {"dataset": "mnist", "init": "torch_default", "init_scale": 1.0, "depth": 3, "width": 16, "slope": 0.0,
         "channels": 6, "kernel": 7, "patch": 7, "heads": 2, "head_dim": 4}
@@ -17,7 +18,7 @@ MODELS = {"mlp": {"model": "mlp"}, "linear": {"model": "linear", "depth": 2}, "c
 
 
 def _logits(setting, state, x):
-    from lmc.models import build_model
+    from lmc.nn.models import build_model
 
     m = build_model(setting, (1, 28, 28), 10)
     m.load_state_dict(state)
@@ -30,8 +31,8 @@ def _planted(kind, init_seed, perm_seed):
     setting = {**BASE, **MODELS[kind]}
     a = initial_state(setting, init_seed)
     rng = np.random.default_rng(perm_seed)
-    planted = {g: rng.permutation(n) for g, n in align.perm_spec(setting).sizes.items()}
-    return setting, a, align.permute(setting, a, planted)
+    planted = {g: rng.permutation(n) for g, n in alignment.perm_spec(setting).sizes.items()}
+    return setting, a, alignment.permute(setting, a, planted)
 
 
 @pytest.mark.parametrize("kind", list(MODELS))
@@ -47,23 +48,23 @@ def test_permuted_network_computes_the_same_logits(kind):
 @pytest.mark.parametrize("kind", list(MODELS))
 def test_weight_matching_recovers_a_planted_permutation(kind):
     setting, a, b = _planted(kind, 5, 2)
-    perms, sweeps = align.weight_matching(setting, a, b, seed=0)
-    aligned = align.permute(setting, b, perms)
+    perms, sweeps = alignment.weight_matching(setting, a, b, seed=0)
+    aligned = alignment.permute(setting, b, perms)
     for k in a:
         torch.testing.assert_close(aligned[k], a[k], rtol=0, atol=0)
     assert 1 <= sweeps <= 3
     # and the identity is the answer when there is nothing to undo
-    same, _ = align.weight_matching(setting, a, a, seed=0)
+    same, _ = alignment.weight_matching(setting, a, a, seed=0)
     assert all((p == np.arange(len(p))).all() for p in same.values())
 
 
 def test_weight_matching_is_deterministic_and_improves_the_match():
     setting = {**BASE, "model": "mlp"}
     a, b = initial_state(setting, 1), initial_state(setting, 2)
-    p1, _ = align.weight_matching(setting, a, b, seed=7)
-    p2, _ = align.weight_matching(setting, a, b, seed=7)
-    assert align.perms_json(p1) == align.perms_json(p2)
-    moved = align.permute(setting, b, p1)
+    p1, _ = alignment.weight_matching(setting, a, b, seed=7)
+    p2, _ = alignment.weight_matching(setting, a, b, seed=7)
+    assert alignment.perms_json(p1) == alignment.perms_json(p2)
+    moved = alignment.permute(setting, b, p1)
 
     def inner(s):
         return sum(float((a[k].double() * s[k].double()).sum()) for k in a)
@@ -78,18 +79,18 @@ def test_activation_matching_recovers_a_planted_permutation(kind):
     train = beton.Split(torch.randint(0, 256, (600, 1, 28, 28), generator=g, dtype=torch.uint8),
                         torch.zeros(600, dtype=torch.long))
     perms = activation_matching(setting, a, b, train, "cpu", batch_size=256)
-    aligned = align.permute(setting, b, perms)
+    aligned = alignment.permute(setting, b, perms)
     for k in a:
         torch.testing.assert_close(aligned[k], a[k], rtol=0, atol=0)
 
 
 def test_activation_matching_refuses_the_vit_and_logistic_regression_has_no_units():
-    with pytest.raises(align.AlignError, match="activation matching is not implemented for model 'vit'"):
+    with pytest.raises(alignment.AlignError, match="activation matching is not implemented for model 'vit'"):
         setting = {**BASE, "model": "vit"}
         s = initial_state(setting, 0)
         activation_matching(setting, s, s, beton.Split(torch.zeros(2, 1, 28, 28, dtype=torch.uint8),
                                                        torch.zeros(2, dtype=torch.long)), "cpu")
     logistic = {**BASE, "model": "linear", "depth": 1}
-    assert align.perm_spec(logistic).sizes == {}
+    assert alignment.perm_spec(logistic).sizes == {}
     s = initial_state(logistic, 0)
-    assert align.weight_matching(logistic, s, s, seed=0) == ({}, 1)
+    assert alignment.weight_matching(logistic, s, s, seed=0) == ({}, 1)

@@ -6,8 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from lmc import interpolate, layerwise, plane, stacked
-from lmc.train import initial_state
+from lmc.analyses import layerwise, plane
+from lmc.evaluate import interpolate
+from lmc.nn import stacked
+from lmc.train import settings as train_settings
+from lmc.train.loop import initial_state
 
 SETTING = {"dataset": "mnist", "model": "mlp", "depth": 3, "width": 16, "slope": 0.0, "init": "torch_default",
            "init_scale": 1.0}
@@ -61,7 +64,7 @@ def test_plane_basis_is_orthonormal_and_the_grid_holds_the_anchors(digits_splits
     frame, meta = plane.evaluate_plane(SETTING, init, a, b, digits_splits, "cpu", (5, 3), 0.0, batch_size=100)
     assert len(frame) == 2 * 15 and meta["anchors"]["init"] == [0.0, 0.0]
     direct = stacked.stack_states([init, a], "cpu")
-    from lmc.points import evaluate_members
+    from lmc.evaluate.points import evaluate_members
 
     ev = evaluate_members(SETTING, 2, lambda i, j: {k: t[i:j] for k, t in direct.items()}, digits_splits,
                           "cpu")
@@ -85,29 +88,30 @@ def test_plane_refuses_collinear_points():
 
 
 def test_shared_init_false_is_a_new_setting_and_existing_ids_stay():
-    from lmc import grid, train
+    from lmc.train import loop
 
     setting = {"dataset": "mnist", "model": "mlp", "init": "torch_default", "init_scale": 1.0,
                "optimizer": "sgd", "lr": 0.1, "batch_size": 64, "epochs": 1, "warmup_fraction": 0.0,
                "schedule": "constant", "weight_decay": 0.0, "augment": "none", "seed": 0, "depth": 2,
                "width": 8, "slope": 0.0, "momentum": 0.9}
-    shared = grid.canonical(setting)
-    assert "shared_init" not in shared and grid.canonical({**setting, "shared_init": True}) == shared
-    assert grid.run_id({**setting, "shared_init": True}) == grid.run_id(setting)
+    shared = train_settings.canonical(setting)
+    assert "shared_init" not in shared and train_settings.canonical({**setting, "shared_init": True}) == shared
+    assert train_settings.run_id({**setting, "shared_init": True}) == train_settings.run_id(setting)
     independent = {**setting, "shared_init": False}
-    assert grid.run_id(independent) != grid.run_id(setting)
-    seeds, own = grid.pair_seeds(setting, 0), grid.pair_seeds(independent, 0)
+    assert train_settings.run_id(independent) != train_settings.run_id(setting)
+    seeds, own = train_settings.pair_seeds(setting, 0), train_settings.pair_seeds(independent, 0)
     assert "init_seed_b" not in seeds and own["init_seed_b"] != own["init_seed"]
-    a, b = train.pair_inits(grid.canonical(setting), seeds)
+    a, b = loop.pair_inits(train_settings.canonical(setting), seeds)
     assert a is b
-    a, b = train.pair_inits(grid.canonical(independent), own)
-    expected = train.initial_state(independent, own["init_seed"])
+    a, b = loop.pair_inits(train_settings.canonical(independent), own)
+    expected = loop.initial_state(independent, own["init_seed"])
     assert torch.equal(a["layers.0.weight"], expected["layers.0.weight"])
     assert not torch.equal(a["layers.0.weight"], b["layers.0.weight"])
 
 
 def test_cost_counts_each_analysis_network():
-    from lmc import cost, datasets
+    from lmc.config import cost
+    from lmc.data import datasets
 
     config = {"alphas": [0.0, 0.5, 1.0],
               "analysis": {"align": {"method": "weight"}, "plane": {"grid": [4, 3]}}}
@@ -121,7 +125,7 @@ def test_cost_counts_each_analysis_network():
 
 
 def _agg(aligned_shift):
-    """An aggregated barriers table of two settings x two pairs (lmc.aggregate's columns)."""
+    """An aggregated barriers table of two settings x two pairs (lmc.aggregate.barriers's columns)."""
     import pandas as pd
 
     rows = []
@@ -139,9 +143,9 @@ def _agg(aligned_shift):
 
 
 def test_tables_gain_aligned_rows_with_their_numbers():
-    from lmc import aligned, tables
+    from lmc.report import aligned_rows, paper_tables
 
-    t = aligned.with_aligned(tables.table2, _agg(0.05))
+    t = aligned_rows.with_aligned(paper_tables.table2, _agg(0.05))
     labels = [r[0] for r in t.rows]
     assert labels == ["%B_train", "%B_train (aligned)", "%B_test", "%B_test (aligned)", "Acc_test (%)"]
     assert t.rows[3][1:] == ["6.00 ± 1.41", "16.00 ± 1.41"]
@@ -149,7 +153,7 @@ def test_tables_gain_aligned_rows_with_their_numbers():
     assert set(t.numbers["path"]) == {"naive", "aligned"}
     al = t.numbers[t.numbers["path"] == "aligned"]
     assert set(al["metric"]) == {"error_barrier"} and al["mean"].round(6).tolist() == [6, 16, 6, 16]
-    t1 = aligned.with_aligned(tables.figure2, _agg(0.0))       # a row per setting: its twin under it
+    t1 = aligned_rows.with_aligned(paper_tables.figure2, _agg(0.0))       # a row per setting: its twin under it
     assert [r[0] for r in t1.rows] == ["MLP", "MLP (aligned)"] and t1.rows[1][1:] == t1.rows[0][1:]
     naive_only = _agg(0.0).drop(columns=[c for c in _agg(0).columns if c.startswith("aligned_")])
-    assert [r[0] for r in aligned.with_aligned(tables.table2, naive_only).rows][:2] == ["%B_train", "%B_test"]
+    assert [r[0] for r in aligned_rows.with_aligned(paper_tables.table2, naive_only).rows][:2] == ["%B_train", "%B_test"]

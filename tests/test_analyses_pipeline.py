@@ -12,7 +12,10 @@ import pytest
 import torch
 from conftest import assert_config_error, copy_workflow, jobs_per_rule, tiny_config
 
-from lmc import align, barrier, io, train
+from lmc.analyses import alignment
+from lmc.evaluate import barrier
+from lmc.train import loop
+from lmc.util import io
 
 
 def _config(digits, **analysis):
@@ -63,7 +66,7 @@ def test_aligned_b_is_b_permuted_and_computes_the_same_function(analysed):
         setting = json.loads((pair.parent / "setting.json").read_text())
         b = io.load_weights(pair / "b.pt")
         aligned = io.load_weights(pair / "align_weight/b.pt")
-        expected = align.permute(setting, b, record["permutation"])
+        expected = alignment.permute(setting, b, record["permutation"])
         assert all(torch.equal(aligned[k], expected[k]) for k in b)
         assert sorted(record["permutation"]["hidden1"]) == list(range(32))
         naive = pd.read_csv(pair / "interpolation.csv")
@@ -131,7 +134,7 @@ def test_path_derivatives_agree_with_the_path_and_the_layerwise_networks(analyse
         record = json.loads((pair / "derivatives.json").read_text())
         train = pd.read_csv(pair / "interpolation.csv").query("split == 'train'").set_index("alpha")["loss"]
         assert np.allclose(record["loss"], [train[0.0], train[0.5], train[1.0]], rtol=1e-5)
-        assert record["samples"] == len(np.load(wf.path / "results/datasets/mnist/train.labels.npy"))
+        assert record["samples"] == len(np.load(wf.path / "results/datasets/mnist/loop.labels.npy"))
         assert record["init_angle_deg"] is not None and 0 < record["init_angle_deg"] < 180
         lw = pd.read_csv(pair / "layerwise.csv")
         for layer in record["layers"]:
@@ -182,7 +185,7 @@ def test_independent_inits_have_one_seed_per_member_and_alignment_helps(analysed
         seeds = json.loads((pair / "seeds.json").read_text())
         setting = json.loads((pair.parent / "setting.json").read_text())
         assert setting["shared_init"] is False and seeds["init_seed_b"] != seeds["init_seed"]
-        init_a, init_b = train.pair_inits(setting, seeds)
+        init_a, init_b = loop.pair_inits(setting, seeds)
         saved = io.load_weights(pair / "init.pt")
         assert all(torch.equal(saved[k], init_a[k]) for k in saved)
         assert not torch.equal(init_a["layers.0.weight"], init_b["layers.0.weight"])

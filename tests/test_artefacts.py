@@ -13,8 +13,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from lmc import artefacts, datasets, grid, render, summary
-from lmc.models import toeplitz_width
+from lmc.config import artefacts, grid
+from lmc.data import datasets
+from lmc.nn.models import toeplitz_width
+from lmc.report import render, summary
 
 ROOT = Path(__file__).resolve().parents[1]
 METRICS = ("error_barrier", "error_barrier_linear", "loss_barrier", "loss_barrier_linear",
@@ -39,7 +41,7 @@ def value(cell: int, pair: int, split: str) -> float:
 
 def fabricate(config: dict, artefact: str, pairs: int = 2,
               diverged_cells: tuple[int, ...] = ()) -> pd.DataFrame:
-    """An aggregated barrier table (lmc.aggregate's columns) for the artefact's real grid."""
+    """An aggregated barrier table (lmc.aggregate.barriers's columns) for the artefact's real grid."""
     rows = []
     for cell, entry in enumerate(grid.artefact_settings(config, artefact)):
         s = entry["setting"]

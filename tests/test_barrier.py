@@ -4,7 +4,7 @@ import math
 import pandas as pd
 import pytest
 
-from lmc import barrier
+from lmc.evaluate import barrier
 
 ALPHAS = [i / 10 for i in range(11)]
 

@@ -10,8 +10,9 @@ import math
 import pandas as pd
 import pytest
 
-from lmc import claims, claims_interventions, claims_linear, formats, trained, verdicts
-from lmc.claims import NOT_SUPPORTED, NOT_TESTABLE, SUPPORTED
+from lmc.paper import claims, claims_interventions, claims_linear, trained, verdicts
+from lmc.paper.claims import NOT_SUPPORTED, NOT_TESTABLE, SUPPORTED
+from lmc.report import formats
 
 BASE = {"dataset": "mnist", "dataset_title": "MNIST", "model": "mlp", "depth": 2, "width": 512, "slope": 0.0,
         "batch_size": 1024, "optimizer": "sgd", "lr": 0.1, "momentum": 0.9, "warmup_fraction": 0.0,
@@ -23,7 +24,7 @@ NAN = float("nan")
 
 
 def agg(settings: list[tuple[dict, list]], acc: float = 0.98) -> pd.DataFrame:
-    """One row per setting x pair, as lmc.aggregate writes it. `values` are the pairs'
+    """One row per setting x pair, as lmc.aggregate.barriers writes it. `values` are the pairs'
     test barriers in % (None: diverged); the normalised barrier is the same number (Eq. 2
     with accuracy 1 would be; the tests name it where it matters). A setting's override
     may carry `acc` (endpoint test accuracy) and `train` (train normalised barriers, %)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from conftest import copy_workflow, jobs_per_rule, tiny_config
 
-from lmc import trained
+from lmc.paper import trained
 
 
 def test_claims_rendered_from_the_runs(finished_workflow, digits_folder, tmp_path):

@@ -1,4 +1,4 @@
-"""The library-code digest in each rule's params (lmc/code.py): a code change re-runs
+"""The library-code digest in each rule's params (lmc/util/code.py): a code change re-runs
 exactly the jobs whose results it can change; comment and docstring edits re-run nothing."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, Workflow, jobs_per_rule, tiny_config
 
-from lmc import code
+from lmc.util import code
 
 
 @pytest.fixture
@@ -47,64 +47,65 @@ def cosmetic_edit(path: Path) -> None:
 
 
 def test_digest_is_short_hex_and_stable(lib):
-    d = code.digest("runs", package=lib)
+    d = code.digest("jobs.setup", package=lib)
     assert len(d) == 12 and int(d, 16) >= 0
-    assert code.digest("runs", package=lib) == d == code.digest("runs", "runs", package=lib)
-    assert code.digest("runs", package=lib) == code.digest("runs", package=ROOT / "lmc")
+    assert code.digest("jobs.setup", package=lib) == d == code.digest("jobs.setup", "jobs.setup", package=lib)
+    assert code.digest("jobs.setup", package=lib) == code.digest("jobs.setup", package=ROOT / "lmc")
 
 
 def test_imported_package_is_digested():
     import lmc
 
     assert code.package_dir() == str(Path(lmc.__file__).resolve().parent)
-    assert code.digest("aggregate") == code.digest("aggregate", package=Path(lmc.__file__).parent)
+    assert code.digest("aggregate.barriers") == code.digest("aggregate.barriers", package=Path(lmc.__file__).parent)
 
 
 def test_closure_follows_lmc_imports_only():
-    assert code.modules("aggregate") == ["aggregate", "barrier", "datasets", "io", "result_files"]
-    train = code.modules("train")
-    assert {"train", "models", "initialisation", "stacked", "data"} <= set(train)
-    assert "barrier" not in train and "render" not in train
-    assert code.modules("grid") == ["artefacts", "grid"]
+    assert code.modules("aggregate.barriers") == ["aggregate.barriers", "aggregate.result_files", "data.datasets", "evaluate.barrier",
+                                                  "util.io"]
+    train = code.modules("train.loop")
+    assert {"train.loop", "nn.models", "nn.initialisation", "nn.stacked", "data.sources"} <= set(train)
+    assert "evaluate.barrier" not in train and "report.render" not in train
+    assert code.modules("config.grid") == ["config.artefacts", "config.grid", "data.datasets", "train.settings"]
 
 
 def test_comment_and_docstring_edits_change_nothing(lib):
-    before = {r: code.digest(r, package=lib) for r in ("aggregate", "barrier")}
-    cosmetic_edit(lib / "barrier.py")
-    assert "an added comment" in (lib / "barrier.py").read_text()
-    assert {r: code.digest(r, package=lib) for r in ("aggregate", "barrier")} == before
+    before = {r: code.digest(r, package=lib) for r in ("aggregate.barriers", "evaluate.barrier")}
+    cosmetic_edit(lib / "evaluate/barrier.py")
+    assert "an added comment" in (lib / "evaluate/barrier.py").read_text()
+    assert {r: code.digest(r, package=lib) for r in ("aggregate.barriers", "evaluate.barrier")} == before
 
 
 def test_code_edit_changes_digest_and_propagates_to_dependents(lib):
-    before = {r: code.digest(r, package=lib) for r in ("barrier", "aggregate", "runs", "grid", "render")}
-    edit(lib / "barrier.py", "0.5 * (e[0] + e[-1])", "(e[0] + e[-1]) / 2")
+    before = {r: code.digest(r, package=lib) for r in ("evaluate.barrier", "aggregate.barriers", "jobs.setup", "config.grid", "report.render")}
+    edit(lib / "evaluate/barrier.py", "0.5 * (e[0] + e[-1])", "(e[0] + e[-1]) / 2")
     after = {r: code.digest(r, package=lib) for r in before}
-    assert after["barrier"] != before["barrier"]
-    assert after["aggregate"] != before["aggregate"]                  # aggregate imports barrier
+    assert after["evaluate.barrier"] != before["evaluate.barrier"]
+    assert after["aggregate.barriers"] != before["aggregate.barriers"]                  # aggregate imports barrier
     # modules that do not depend on barrier keep their digest
-    unrelated = ("runs", "grid", "render")
+    unrelated = ("jobs.setup", "config.grid", "report.render")
     assert {r: after[r] for r in unrelated} == {r: before[r] for r in unrelated}
 
 
 def test_transitive_dependency_change_propagates(lib):
-    roots = ("train_job", "interpolate_job", "train", "interpolate", "aggregate", "runs")
+    roots = ("jobs.train", "jobs.interpolate", "train.loop", "evaluate.interpolate", "aggregate.barriers", "jobs.setup")
     before = {r: code.digest(r, package=lib) for r in roots}
-    append(lib / "initialisation.py", "\n_EDITED = 1\n")     # train_job -> train -> models -> initialisation
+    append(lib / "nn/initialisation.py", "\n_EDITED = 1\n")     # train_job -> train -> models -> initialisation
     after = {r: code.digest(r, package=lib) for r in before}
-    assert all(after[r] != before[r] for r in ("train_job", "interpolate_job", "train", "interpolate"))
-    assert after["aggregate"] == before["aggregate"] and after["runs"] == before["runs"]
+    assert all(after[r] != before[r] for r in ("jobs.train", "jobs.interpolate", "train.loop", "evaluate.interpolate"))
+    assert after["aggregate.barriers"] == before["aggregate.barriers"] and after["jobs.setup"] == before["jobs.setup"]
 
 
 def test_training_and_interpolation_jobs_are_digested_apart(lib):
     """An edit of the training loop must not re-run interpolation, nor the reverse."""
-    before = {r: code.digest(r, package=lib) for r in ("train_job", "interpolate_job")}
-    append(lib / "train.py", "\n_EDITED = 1\n")
+    before = {r: code.digest(r, package=lib) for r in ("jobs.train", "jobs.interpolate")}
+    append(lib / "train/loop.py", "\n_EDITED = 1\n")
     middle = {r: code.digest(r, package=lib) for r in before}
-    assert middle["train_job"] != before["train_job"]
-    assert middle["interpolate_job"] == before["interpolate_job"]
-    append(lib / "interpolate.py", "\n_EDITED = 1\n")
+    assert middle["jobs.train"] != before["jobs.train"]
+    assert middle["jobs.interpolate"] == before["jobs.interpolate"]
+    append(lib / "evaluate/interpolate.py", "\n_EDITED = 1\n")
     after = {r: code.digest(r, package=lib) for r in before}
-    assert after["interpolate_job"] != middle["interpolate_job"] and after["train_job"] == middle["train_job"]
+    assert after["jobs.interpolate"] != middle["jobs.interpolate"] and after["jobs.train"] == middle["jobs.train"]
 
 
 def test_import_forms(tmp_path):
@@ -159,7 +160,7 @@ def test_docstrings_of_classes_and_functions_are_ignored(tmp_path):
 
 
 def test_no_torch_import():
-    proc = subprocess.run([sys.executable, "-c", "import sys, lmc.code; print('torch' in sys.modules)"],
+    proc = subprocess.run([sys.executable, "-c", "import sys, lmc.util.code; print('torch' in sys.modules)"],
                           cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
                           capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip() == "False", proc.stderr

@@ -1,5 +1,5 @@
-"""The paper's numbers as data (config/paper_values.csv, lmc.paper_values) and the
-comparison of each printed cell with this project's result (lmc.comparison): the file
+"""The paper's numbers as data (config/printed_values.csv, lmc.paper.printed_values) and the
+comparison of each printed cell with this project's result (lmc.paper.comparison): the file
 against the paper's text, its loader's errors, every verdict on fabricated aggregated
 results, and a real Snakemake run that builds the paper_comparison artefact."""
 from __future__ import annotations
@@ -14,9 +14,11 @@ import pytest
 import yaml
 from conftest import ROOT, copy_workflow
 
-from lmc import artefacts, comparison, paper_values, parameter_counts, render
+from lmc.config import artefacts
+from lmc.paper import comparison, printed_values
+from lmc.report import parameter_counts, render
 
-VALUES = ROOT / "config" / "paper_values.csv"
+VALUES = ROOT / "config" / "printed_values.csv"
 PAPER_NAME = "disentangling-lmc-2312.09832.txt"
 
 
@@ -32,8 +34,8 @@ def paper_text() -> list[str] | None:
 
 
 @pytest.fixture(scope="module")
-def values() -> list[paper_values.PaperValue]:
-    return paper_values.load(VALUES)
+def values() -> list[printed_values.PaperValue]:
+    return printed_values.load(VALUES)
 
 
 def by_id(values, id_):
@@ -57,8 +59,8 @@ def test_values_file_has_every_printed_cell(values):
         keys = [(tuple(sorted(v.keys.items())), v.split) for v in group]
         assert len(set(keys)) == len(keys)
     # the text values: 200 epochs, the 2 % threshold, ViT-like ≈ 1.08M, Table 1's > 90 %
-    assert paper_values.paper_epochs(values) == 200
-    assert paper_values.lmc_threshold_percent(values) == 2.0
+    assert printed_values.paper_epochs(values) == 200
+    assert printed_values.lmc_threshold_percent(values) == 2.0
     vit = by_id(values, "text/vit-parameters")
     assert (vit.relation, vit.value) == ("≈", 1.08)
     caption = by_id(values, "table1/caption/test-accuracy")
@@ -84,7 +86,7 @@ def test_exact_cells(values, id_, value, keys):
 
 
 def test_table3_of_parameter_counts_is_the_files(values):
-    """lmc.parameter_counts prints the paper's Table 3 beside its counts; the same numbers."""
+    """lmc.report.parameter_counts prints the paper's Table 3 beside its counts; the same numbers."""
     file = {v.keys["model"]: v.value for v in values if v.metric == "parameters"}
     assert file == parameter_counts.PAPER_TABLE3
 
@@ -167,8 +169,8 @@ def _write(tmp_path, edit) -> Path:
     (lambda ls: ls[:2] + [ls[2] + ",extra"] + ls[3:], r"values\.csv:3 .*26 columns expected"),
 ])
 def test_malformed_file_fails_with_one_line_naming_file_and_row(tmp_path, edit, expected):
-    with pytest.raises(paper_values.PaperValuesError) as err:
-        paper_values.load(_write(tmp_path, edit))
+    with pytest.raises(printed_values.PaperValuesError) as err:
+        printed_values.load(_write(tmp_path, edit))
     assert "\n" not in str(err.value)
     assert re.search(expected, str(err.value)), str(err.value)
 

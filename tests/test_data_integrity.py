@@ -20,8 +20,10 @@ import pytest
 import torch
 from conftest import ROOT, copy_workflow, job_outputs
 
-from lmc import arrays, beton, data, grid, interpolate_job, train_job
-from lmc import convert as lmc_convert
+from lmc.data import arrays, beton, sources
+from lmc.jobs import convert as lmc_convert
+from lmc.jobs import interpolate
+from lmc.train import settings as train_settings
 
 MNIST_RAW = "resources/datasets/mnist/MNIST/raw"
 TRAIN_BETON = "results/datasets/mnist/train.beton"
@@ -80,16 +82,16 @@ def _readers():
 # ---------------------------------------------------------------- raw files vs the manifest
 def test_a_changed_raw_file_stops_convert_naming_it(tmp_path, digits_folder):
     root, manifest_path = tmp_path / "root", tmp_path / "root" / "manifest.json"
-    manifest = data.prepare("mnist", root, source=digits_folder)
-    assert set(manifest["files"]) == {f for files in data.raw_files("mnist").values() for f in files}
+    manifest = sources.prepare("mnist", root, source=digits_folder)
+    assert set(manifest["files"]) == {f for files in sources.raw_files("mnist").values() for f in files}
     manifest_path.write_text(json.dumps(manifest))
     raw = root / "MNIST" / "raw" / "train-images-idx3-ubyte"
     good = raw.read_bytes()
     spoilt = bytearray(good)
     spoilt[5000] ^= 1                                   # one byte, inside an image
     raw.write_bytes(bytes(spoilt))
-    outputs = {s: str(tmp_path / "out" / f"{s}.beton") for s in data.SPLITS}
-    with pytest.raises(data.DatasetError) as err:
+    outputs = {s: str(tmp_path / "out" / f"{s}.beton") for s in sources.SPLITS}
+    with pytest.raises(sources.DatasetError) as err:
         lmc_convert.convert("mnist", root, manifest_path, outputs)
     message = _one_line(err)
     assert message.startswith(f"{raw}: content differs from what the download rule recorded in "
@@ -100,7 +102,7 @@ def test_a_changed_raw_file_stops_convert_naming_it(tmp_path, digits_folder):
     labels = root / "MNIST" / "raw" / "t10k-labels-idx1-ubyte"
     kept = labels.read_bytes()
     labels.unlink()
-    with pytest.raises(data.DatasetError) as err:
+    with pytest.raises(sources.DatasetError) as err:
         lmc_convert.convert("mnist", root, manifest_path, outputs)
     assert _one_line(err).startswith(f"{labels}: missing, though the download rule recorded it in "
                                      f"{manifest_path}")
@@ -110,14 +112,14 @@ def test_a_changed_raw_file_stops_convert_naming_it(tmp_path, digits_folder):
     # a manifest from before per-file hashes: the split's arrays are checked instead
     del manifest["files"]
     manifest_path.write_text(json.dumps(manifest))
-    with pytest.raises(data.DatasetError) as err:
+    with pytest.raises(sources.DatasetError) as err:
         lmc_convert.convert("mnist", root, manifest_path, outputs)
     assert _one_line(err).startswith(f"{root}: the train split read from MNIST/raw/train-images-idx3-ubyte, "
                                      f"MNIST/raw/train-labels-idx1-ubyte differs from the hash recorded")
     assert not (tmp_path / "out").exists()
 
     # the fix, the download rule again, restores the file from the source
-    assert data.prepare("mnist", root, source=digits_folder)["files"] == data.prepare(
+    assert sources.prepare("mnist", root, source=digits_folder)["files"] == sources.prepare(
         "mnist", tmp_path / "fresh", source=digits_folder)["files"]
 
 
@@ -125,15 +127,15 @@ def test_raw_files_are_what_the_loaders_read():
     import torchvision.datasets as tvd
 
     for name, cls in (("cifar10", tvd.CIFAR10), ("cifar100", tvd.CIFAR100)):
-        files = data.raw_files(name)
+        files = sources.raw_files(name)
         meta = cls.meta["filename"]
         assert files["train"] == [f"{cls.base_folder}/{f}" for f, _ in cls.train_list] + [
             f"{cls.base_folder}/{meta}"]
         assert files["test"] == [f"{cls.base_folder}/{f}" for f, _ in cls.test_list] + [
             f"{cls.base_folder}/{meta}"]
-    assert data.raw_files("fashion_mnist")["test"] == ["FashionMNIST/raw/t10k-images-idx3-ubyte",
+    assert sources.raw_files("fashion_mnist")["test"] == ["FashionMNIST/raw/t10k-images-idx3-ubyte",
                                                        "FashionMNIST/raw/t10k-labels-idx1-ubyte"]
-    assert data.raw_files("tiny_imagenet")["train"] == ["tiny-imagenet-200.train.images.npy",
+    assert sources.raw_files("tiny_imagenet")["train"] == ["tiny-imagenet-200.train.images.npy",
                                                         "tiny-imagenet-200.train.labels.npy"]
 
 
@@ -145,7 +147,7 @@ def test_beton_record_describes_the_file(betons):
         assert record["count"] == n and record["shape"] == [1, 28, 28]
         assert record["bytes"] == os.path.getsize(betons[split]) == beton.beton_size(n, (1, 28, 28))
         assert record["file_sha256"] == hashlib.sha256(Path(betons[split]).read_bytes()).hexdigest()
-        assert record["content_sha256"] == data.content_sha256(x, y)
+        assert record["content_sha256"] == sources.content_sha256(x, y)
 
 
 def test_same_size_garbage_in_a_beton_is_named_by_every_reader(tmp_path, betons):
@@ -239,7 +241,7 @@ def test_changed_arrays_are_named_by_the_dag_check_and_the_reader(tmp_path, beto
 
 def test_jobs_check_their_data_before_touching_outputs(tmp_path, betons):
     train, test = _copy_beton(betons, "train", tmp_path), _copy_beton(betons, "test", tmp_path)
-    s = grid.canonical(dict(dataset="mnist", model="mlp", depth=2, width=16, slope=0.0, optimizer="sgd",
+    s = train_settings.canonical(dict(dataset="mnist", model="mlp", depth=2, width=16, slope=0.0, optimizer="sgd",
                             lr=0.1, momentum=0.9, adam_betas=[0.9, 0.999], batch_size=64, epochs=1,
                             warmup_fraction=0.0, schedule="constant", weight_decay=0.0, augment="none",
                             seed=0, init="torch_default", init_scale=1.0))
@@ -250,22 +252,22 @@ def test_jobs_check_their_data_before_touching_outputs(tmp_path, betons):
     before = {p: Path(p).read_bytes() for p in outputs.values()}
     state = tmp_path / "run" / "train_state.pt"
     files = {"train": str(train), "test": str(test)}
-    seeds = [[grid.pair_seeds(s, 0)]]
+    seeds = [[train_settings.pair_seeds(s, 0)]]
     _garble(arrays.paths(train)["images"], 5000)
     for data_path in ("resident", "ffcv"):
         with pytest.raises(beton.BetonError) as err:
-            train_job.train_job([s], seeds, files, [0], outputs, str(state), data_path=data_path,
+            train.train_job([s], seeds, files, [0], outputs, str(state), data_path=data_path,
                                 device="cpu")
         assert _one_line(err).startswith(f"{arrays.paths(train)['images']}: holds other arrays")
     with pytest.raises(beton.BetonError):
-        interpolate_job.interpolate_job([s], [[(outputs["a_0_0"], outputs["b_0_0"])]], files, [0.0, 1.0],
+        interpolate.interpolate_job([s], [[(outputs["a_0_0"], outputs["b_0_0"])]], files, [0.0, 1.0],
                                         [[str(tmp_path / "run" / "pair0" / "interpolation.csv")]],
                                         device="cpu")
     # the ffcv path also checks the .beton it trains from
     shutil.copy2(arrays.paths(betons["train"])["images"], arrays.paths(train)["images"])
     _garble(train, (8 << 20) + 1000)
     with pytest.raises(beton.BetonError) as err:
-        train_job.train_job([s], seeds, files, [0], outputs, str(state), data_path="ffcv", device="cpu")
+        train.train_job([s], seeds, files, [0], outputs, str(state), data_path="ffcv", device="cpu")
     assert _one_line(err).startswith(f"{train}: changed since its conversion")
     assert {p: Path(p).read_bytes() for p in outputs.values()} == before and not state.exists()
     assert not (tmp_path / "run" / "pair0" / "interpolation.csv").exists()
@@ -277,7 +279,7 @@ def test_too_little_free_space_is_said_before_writing(tmp_path, monkeypatch, dig
     needed = beton.beton_size(len(y), x.shape[1:]) + beton.WRITE_MARGIN_BYTES
     full = SimpleNamespace(total=2**40, used=2**40, free=4096)
     monkeypatch.setattr(shutil, "disk_usage", lambda path: full)
-    with deadline(60), pytest.raises(data.DatasetError) as err:       # a hang fails, not a slow machine
+    with deadline(60), pytest.raises(sources.DatasetError) as err:       # a hang fails, not a slow machine
         beton.write_beton(x, y, tmp_path / "test.beton")
     assert _one_line(err) == (f"{tmp_path}: not enough free space to write test.beton: it needs "
                               f"{needed} bytes ({needed / 2**20:.0f} MiB), 4096 are free; free some space "
@@ -291,7 +293,7 @@ FAILING_WRITE = """
 import errno, os, signal, sys, time
 import numpy as np
 from ffcv.memory_allocator import MemoryAllocator
-from lmc import beton, data
+from lmc.data import beton, sources
 
 flush = MemoryAllocator.flush_page
 def flush_page(self):                  # forked writer workers inherit this
@@ -306,7 +308,7 @@ images = np.zeros((5000, 1, 28, 28), np.uint8)  # enough work queued to fill the
 start = time.monotonic()
 try:
     beton.write_beton(images, np.zeros(5000, np.int64), sys.argv[1])
-except data.DatasetError as e:
+except sources.DatasetError as e:
     print(f"{time.monotonic() - start:.2f}")
     print(e)
     sys.exit(3)
@@ -385,7 +387,7 @@ def test_workflow_reconverts_after_a_raw_file_changed_and_names_it(finished_work
     proc = wf.snakemake("--cores", "1", "all", check=False)
     assert proc.returncode != 0 and "Error in rule convert" in proc.stdout + proc.stderr
     last = (wf.path / "results/logs/convert/mnist.log").read_text().splitlines()[-1]
-    assert last == (f"lmc.datasets.DatasetError: {MNIST_RAW}/train-images-idx3-ubyte: content differs "
+    assert last == (f"lmc.data.datasets.DatasetError: {MNIST_RAW}/train-images-idx3-ubyte: content differs "
                     f"from what the download rule recorded in resources/datasets/mnist/manifest.json; "
                     f"re-import it (download and convert only, trained results stay): "
                     f"snakemake --cores 1 --forceall {TRAIN_BETON}")

@@ -1,7 +1,7 @@
 """Datasets on small fabricated files in each dataset's real on-disk format: MNIST idx
 (plain and .gz), CIFAR-10/100 Python-2 pickles, the Tiny-ImageNet zip/folder layout,
 and one FFCV round trip. No network: downloads are skipped because the files are
-already where torchvision (or lmc.tiny_imagenet) looks, with their checksums."""
+already where torchvision (or lmc.data.tiny_imagenet) looks, with their checksums."""
 from __future__ import annotations
 
 import dataclasses
@@ -19,7 +19,7 @@ import pytest
 import torch
 from conftest import accept_idx
 
-from lmc import beton, data, datasets, tiny_imagenet
+from lmc.data import beton, datasets, sources, tiny_imagenet
 
 RNG = np.random.default_rng(0)
 
@@ -62,8 +62,8 @@ def _write_idx(folder: Path, arrays: dict[str, np.ndarray], gz: bool) -> None:
 
 
 def _assert_mnist(root: Path, name: str, arrays: dict[str, np.ndarray]) -> None:
-    for split, (img, lbl) in data.IDX_FILES.items():
-        x, y = data.load_split(name, root, split)
+    for split, (img, lbl) in sources.IDX_FILES.items():
+        x, y = sources.load_split(name, root, split)
         assert x.dtype == np.uint8 and y.dtype == np.int64
         assert x.shape == (len(arrays[img]), 1, 28, 28)
         np.testing.assert_array_equal(x[:, 0], arrays[img])
@@ -73,7 +73,7 @@ def _assert_mnist(root: Path, name: str, arrays: dict[str, np.ndarray]) -> None:
 def test_mnist_prepare_reads_torchvision_raw_folder(tmp_path):
     arrays = _mnist_arrays()
     _write_idx(tmp_path / "MNIST" / "raw", arrays, gz=False)   # torchvision then skips the download
-    manifest = data.prepare("mnist", tmp_path)
+    manifest = sources.prepare("mnist", tmp_path)
     assert manifest["counts"] == {"train": 64, "test": 32}
     assert manifest["shape"] == [1, 28, 28] and manifest["source"] == "torchvision download"
     _assert_mnist(tmp_path, "mnist", arrays)
@@ -86,20 +86,20 @@ def test_download_rule_rederives_extracted_idx_files_from_their_archives(tmp_pat
     raw = tmp_path / "MNIST" / "raw"
     _write_idx(raw, arrays, gz=True)
     _write_idx(raw, arrays, gz=False)                    # as torchvision leaves them
-    cls = data._tv_class("mnist")
+    cls = sources._tv_class("mnist")
     monkeypatch.setattr(cls, "resources", [(f + ".gz", _md5(raw / (f + ".gz"))) for f in arrays])
     monkeypatch.setattr(cls, "mirrors", ["http://127.0.0.1:9/"])    # a closed port: never the network
-    first = data.prepare("mnist", tmp_path)
+    first = sources.prepare("mnist", tmp_path)
     spoilt = raw / "train-images-idx3-ubyte"
     spoilt.write_bytes(spoilt.read_bytes()[:-1] + b"\x07")
-    assert data.prepare("mnist", tmp_path) == first
+    assert sources.prepare("mnist", tmp_path) == first
     _assert_mnist(tmp_path, "mnist", arrays)
 
 
 def test_import_local_from_gz_folder(tmp_path):
     arrays = _mnist_arrays()
     _write_idx(tmp_path / "src", arrays, gz=True)
-    manifest = data.prepare("mnist", tmp_path / "root", source=tmp_path / "src")
+    manifest = sources.prepare("mnist", tmp_path / "root", source=tmp_path / "src")
     assert manifest["counts"] == {"train": 64, "test": 32} and manifest["source"] == str(tmp_path / "src")
     _assert_mnist(tmp_path / "root", "mnist", arrays)
     assert not list((tmp_path / "root" / "MNIST" / "raw").glob("*.tmp"))
@@ -138,8 +138,8 @@ def test_import_local_rejects_bad_files(tmp_path, spoil, fname, expected):
     spoil(tmp_path / "src" / fname)
     if spoil is not _cut_gzip:
         accept_idx(tmp_path / "src")    # even content one vouches for must be well-formed
-    with pytest.raises(data.DatasetError) as err:
-        data.import_local("mnist", tmp_path / "src", tmp_path / "root")
+    with pytest.raises(sources.DatasetError) as err:
+        sources.import_local("mnist", tmp_path / "src", tmp_path / "root")
     message = _one_line(err)
     assert expected in message and fname.removesuffix(".gz") in message
 
@@ -147,16 +147,16 @@ def test_import_local_rejects_bad_files(tmp_path, spoil, fname, expected):
 def test_import_local_header_failure_leaves_nothing_in_raw(tmp_path):
     _write_idx(tmp_path / "src", _mnist_arrays(), gz=True)
     _bad_magic(tmp_path / "src" / "train-images-idx3-ubyte.gz")
-    with pytest.raises(data.DatasetError):
-        data.import_local("mnist", tmp_path / "src", tmp_path / "root")
+    with pytest.raises(sources.DatasetError):
+        sources.import_local("mnist", tmp_path / "src", tmp_path / "root")
     assert list((tmp_path / "root" / "MNIST" / "raw").iterdir()) == []
 
 
 def test_import_local_fashion_mnist_rejects_fabricated_content(tmp_path):
     # Fashion-MNIST's real content hashes are known: fabricated files must not pass
     _write_idx(tmp_path / "src", _mnist_arrays(), gz=True)
-    with pytest.raises(data.DatasetError) as err:
-        data.import_local("fashion_mnist", tmp_path / "src", tmp_path / "root")
+    with pytest.raises(sources.DatasetError) as err:
+        sources.import_local("fashion_mnist", tmp_path / "src", tmp_path / "root")
     assert "is not the real Fashion-MNIST file train-images-idx3-ubyte" in _one_line(err)
     assert not (tmp_path / "root" / "FashionMNIST" / "raw" / "train-images-idx3-ubyte").exists()
 
@@ -167,8 +167,8 @@ def test_import_local_mnist_refuses_unvouched_content(tmp_path):
     (tmp_path / "src").mkdir()
     for fname, array in arrays.items():     # written without accept_idx
         (tmp_path / "src" / (fname + ".gz")).write_bytes(gzip.compress(_idx(array)))
-    with pytest.raises(data.DatasetError) as err:
-        data.import_local("mnist", tmp_path / "src", tmp_path / "root")
+    with pytest.raises(sources.DatasetError) as err:
+        sources.import_local("mnist", tmp_path / "src", tmp_path / "root")
     message = _one_line(err)
     assert message.startswith(f"{tmp_path / 'src' / 'train-images-idx3-ubyte.gz'}: decompressed content")
     assert "is not the real MNIST file train-images-idx3-ubyte" in message
@@ -179,7 +179,7 @@ def test_import_local_accepts_dotted_uncompressed_names(tmp_path):
     _write_idx(tmp_path / "src", arrays, gz=False)
     for f in list((tmp_path / "src").iterdir()):
         f.rename(f.with_name(f.name.replace("-idx", ".idx")))     # train-images.idx3-ubyte
-    manifest = data.prepare("mnist", tmp_path / "root", source=tmp_path / "src")
+    manifest = sources.prepare("mnist", tmp_path / "root", source=tmp_path / "src")
     assert manifest["counts"] == {"train": 64, "test": 32}
     _assert_mnist(tmp_path / "root", "mnist", arrays)
 
@@ -187,10 +187,10 @@ def test_import_local_accepts_dotted_uncompressed_names(tmp_path):
 def test_extra_hashes_file_unreadable_is_one_line(tmp_path, monkeypatch):
     _write_idx(tmp_path / "src", _mnist_arrays(), gz=True)
     (tmp_path / "bad.json").write_text("{not json")
-    monkeypatch.setenv(data.EXTRA_IDX_ENV, str(tmp_path / "bad.json"))
-    with pytest.raises(data.DatasetError) as err:
-        data.import_local("mnist", tmp_path / "src", tmp_path / "root")
-    assert f"{tmp_path / 'bad.json'} (environment variable {data.EXTRA_IDX_ENV}): not a readable JSON" in (
+    monkeypatch.setenv(sources.EXTRA_IDX_ENV, str(tmp_path / "bad.json"))
+    with pytest.raises(sources.DatasetError) as err:
+        sources.import_local("mnist", tmp_path / "src", tmp_path / "root")
+    assert f"{tmp_path / 'bad.json'} (environment variable {sources.EXTRA_IDX_ENV}): not a readable JSON" in (
         _one_line(err))
 
 
@@ -214,9 +214,9 @@ def test_real_mnist_recompressed_or_plain_is_accepted(tmp_path):
             (src / f.name).write_bytes(gzip.compress(content, compresslevel=1, mtime=1))
         else:
             (src / name.replace("-idx", ".idx")).write_bytes(content)
-    manifest = data.prepare("mnist", tmp_path / "root", source=src)
+    manifest = sources.prepare("mnist", tmp_path / "root", source=src)
     assert manifest["counts"] == {"train": 60000, "test": 10000}
-    _, y = data.load_split("mnist", tmp_path / "root", "test")
+    _, y = sources.load_split("mnist", tmp_path / "root", "test")
     assert np.bincount(y).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
@@ -227,8 +227,8 @@ def test_real_mnist_one_flipped_byte_is_refused(tmp_path):
     content = bytearray(gzip.decompress((src / "t10k-images-idx3-ubyte.gz").read_bytes()))
     content[5000] ^= 0x01                           # one pixel of one image, header intact
     (src / "t10k-images-idx3-ubyte.gz").write_bytes(gzip.compress(bytes(content)))
-    with pytest.raises(data.DatasetError) as err:
-        data.import_local("mnist", src, tmp_path / "root")
+    with pytest.raises(sources.DatasetError) as err:
+        sources.import_local("mnist", src, tmp_path / "root")
     message = _one_line(err)
     assert message.startswith(f"{src / 't10k-images-idx3-ubyte.gz'}: decompressed content")
     assert "not the real MNIST file t10k-images-idx3-ubyte" in message
@@ -236,11 +236,11 @@ def test_real_mnist_one_flipped_byte_is_refused(tmp_path):
 
 
 def test_import_local_missing_folder_and_non_idx_dataset(tmp_path):
-    with pytest.raises(data.DatasetError) as err:
-        data.import_local("fashion_mnist", tmp_path / "nowhere", tmp_path / "root")
+    with pytest.raises(sources.DatasetError) as err:
+        sources.import_local("fashion_mnist", tmp_path / "nowhere", tmp_path / "root")
     assert "does not exist" in _one_line(err) and "offline_sources.fashion_mnist" in str(err.value)
-    with pytest.raises(data.DatasetError) as err:
-        data.import_local("cifar10", tmp_path, tmp_path / "root")
+    with pytest.raises(sources.DatasetError) as err:
+        sources.import_local("cifar10", tmp_path, tmp_path / "root")
     assert "original archive" in _one_line(err)
 
 
@@ -312,7 +312,7 @@ def register_md5s(monkeypatch):
     """Make torchvision's CIFAR class accept the fabricated files by registering their
     md5s on the class for this test only (the production checks stay as they are)."""
     def register(name: str, root: Path) -> None:
-        cls = data._tv_class(name)
+        cls = sources._tv_class(name)
         folder = root / cls.base_folder
         monkeypatch.setattr(cls, "train_list", [[f, _md5(folder / f)] for f, _ in cls.train_list])
         monkeypatch.setattr(cls, "test_list", [[f, _md5(folder / f)] for f, _ in cls.test_list])
@@ -323,18 +323,18 @@ def register_md5s(monkeypatch):
 @pytest.mark.parametrize("name", ["cifar10", "cifar100"])
 def test_cifar_prepare_and_load_split(tmp_path, register_md5s, name):
     expected = _fabricate_cifar(tmp_path, name)
-    with pytest.raises(data.DatasetError) as err:    # real md5s: the fabricated files fail
-        data.load_split(name, tmp_path, "train")
+    with pytest.raises(sources.DatasetError) as err:    # real md5s: the fabricated files fail
+        sources.load_split(name, tmp_path, "train")
     assert "run the download rule" in _one_line(err)
     register_md5s(name, tmp_path)
-    manifest = data.prepare(name, tmp_path)
+    manifest = sources.prepare(name, tmp_path)
     assert manifest["counts"] == {"train": len(expected["train"][1]), "test": len(expected["test"][1])}
-    folder = data._tv_class(name).base_folder
+    folder = sources._tv_class(name).base_folder
     assert sorted(manifest["files"]) == sorted(f"{folder}/{p.name}" for p in (tmp_path / folder).iterdir())
     for rel, sha in manifest["files"].items():
         assert hashlib.sha256((tmp_path / rel).read_bytes()).hexdigest() == sha
-    for split in data.SPLITS:
-        x, y = data.load_split(name, tmp_path, split)
+    for split in sources.SPLITS:
+        x, y = sources.load_split(name, tmp_path, split)
         assert x.shape[1:] == (3, 32, 32) and x.dtype == np.uint8 and y.dtype == np.int64
         np.testing.assert_array_equal(x, expected[split][0])
         np.testing.assert_array_equal(y, expected[split][1])
@@ -342,9 +342,9 @@ def test_cifar_prepare_and_load_split(tmp_path, register_md5s, name):
 
 def test_cifar_download_failure_says_the_offline_fix(tmp_path, monkeypatch):
     # a closed local port: fails at once and never fetches the real archive
-    monkeypatch.setattr(data._tv_class("cifar10"), "url", "http://127.0.0.1:9/cifar-10-python.tar.gz")
-    with pytest.raises(data.DatasetError) as err:
-        data.download("cifar10", tmp_path)
+    monkeypatch.setattr(sources._tv_class("cifar10"), "url", "http://127.0.0.1:9/cifar-10-python.tar.gz")
+    with pytest.raises(sources.DatasetError) as err:
+        sources.download("cifar10", tmp_path)
     assert f"check network access, or put cifar-10-python.tar.gz in {tmp_path}" in _one_line(err)
 
 
@@ -414,12 +414,12 @@ def test_tiny_imagenet_from_zip(tmp_path, tiny_meta, monkeypatch):
     root.mkdir()
     _zip(tree, root / tiny_imagenet.FILENAME)
     monkeypatch.setattr(tiny_imagenet, "MD5", _md5(root / tiny_imagenet.FILENAME))
-    manifest = data.prepare("tiny_imagenet", root)
+    manifest = sources.prepare("tiny_imagenet", root)
     assert manifest["counts"] == {"train": 6, "test": 3}
     assert manifest["source"] == tiny_imagenet.URL and manifest["shape"] == [3, 64, 64]
     assert sorted(p.name for p in root.iterdir() if p.name.startswith(".")) == []   # no temp leftovers
 
-    x, y = data.load_split("tiny_imagenet", root, "train")
+    x, y = sources.load_split("tiny_imagenet", root, "train")
     assert x.shape == (6, 3, 64, 64) and x.dtype == np.uint8 and y.dtype == np.int64
     np.testing.assert_array_equal(y, [0, 0, 1, 1, 2, 2])                  # wnids.txt order, not sorted
     for image, label in zip(x, y):
@@ -427,7 +427,7 @@ def test_tiny_imagenet_from_zip(tmp_path, tiny_meta, monkeypatch):
     with Image.open(root / tiny_imagenet.FOLDER / "train" / WNIDS[0] / "images" / f"{WNIDS[0]}_0.JPEG") as im:
         np.testing.assert_array_equal(x[0], np.asarray(im.convert("RGB")).transpose(2, 0, 1))
 
-    x, y = data.load_split("tiny_imagenet", root, "test")
+    x, y = sources.load_split("tiny_imagenet", root, "test")
     np.testing.assert_array_equal(y, [label for _, label in VAL])         # val_annotations.txt
     grey = x[[f for f, _ in VAL].index(GREY)]
     assert grey.shape == (3, 64, 64)
@@ -437,38 +437,38 @@ def test_tiny_imagenet_from_zip(tmp_path, tiny_meta, monkeypatch):
 
 def test_tiny_imagenet_cache(tmp_path, tiny_meta, monkeypatch):
     _fabricate_tiny(tmp_path)                          # extracted tree already in place
-    first = {s: data.load_split("tiny_imagenet", tmp_path, s) for s in data.SPLITS}
-    for split in data.SPLITS:
+    first = {s: sources.load_split("tiny_imagenet", tmp_path, s) for s in sources.SPLITS}
+    for split in sources.SPLITS:
         for path in tiny_imagenet.cache_files(tmp_path, split):
             assert path.is_file()
     shutil.rmtree(tmp_path / tiny_imagenet.FOLDER)   # the cache alone now serves the arrays
-    for split in data.SPLITS:
-        x, y = data.load_split("tiny_imagenet", tmp_path, split)
+    for split in sources.SPLITS:
+        x, y = sources.load_split("tiny_imagenet", tmp_path, split)
         np.testing.assert_array_equal(x, first[split][0])
         np.testing.assert_array_equal(y, first[split][1])
     # the counts come from the registry: the real entry (100000 images) rejects this cache
     monkeypatch.undo()
-    with pytest.raises(data.DatasetError) as err:
-        data.load_split("tiny_imagenet", tmp_path, "train")
+    with pytest.raises(sources.DatasetError) as err:
+        sources.load_split("tiny_imagenet", tmp_path, "train")
     assert "expected 100000 images" in _one_line(err) and "delete" in str(err.value)
 
 
 def test_tiny_imagenet_download_rule_redecodes_its_cache(tmp_path, tiny_meta):
     """The decoded cache is trusted by load_split; the download rule re-makes it."""
     _fabricate_tiny(tmp_path)
-    first = data.prepare("tiny_imagenet", tmp_path)
-    assert sorted(first["files"]) == sorted(p.name for s in data.SPLITS
+    first = sources.prepare("tiny_imagenet", tmp_path)
+    assert sorted(first["files"]) == sorted(p.name for s in sources.SPLITS
                                             for p in tiny_imagenet.cache_files(tmp_path, s))
     images_npy = tiny_imagenet.cache_files(tmp_path, "train")[0]
     np.save(images_npy, np.zeros((6, 3, 64, 64), dtype=np.uint8))     # a wrong cache of the right shape
-    assert data.prepare("tiny_imagenet", tmp_path) == first
+    assert sources.prepare("tiny_imagenet", tmp_path) == first
 
 
 def test_tiny_imagenet_missing_val_image(tmp_path, tiny_meta):
     folder = _fabricate_tiny(tmp_path)
     (folder / "val" / "images" / "val_2.JPEG").unlink()
-    with pytest.raises(data.DatasetError) as err:
-        data.load_split("tiny_imagenet", tmp_path, "test")
+    with pytest.raises(sources.DatasetError) as err:
+        sources.load_split("tiny_imagenet", tmp_path, "test")
     message = _one_line(err)
     assert "val_2.JPEG: listed in val_annotations.txt but missing" in message
     assert "rerun the download rule" in message
@@ -478,18 +478,18 @@ def test_tiny_imagenet_missing_val_image(tmp_path, tiny_meta):
 def test_tiny_imagenet_missing_class_and_bad_annotation(tmp_path, tiny_meta):
     folder = _fabricate_tiny(tmp_path)
     shutil.rmtree(folder / "train" / WNIDS[2])
-    with pytest.raises(data.DatasetError) as err:
-        data.load_split("tiny_imagenet", tmp_path, "train")
+    with pytest.raises(sources.DatasetError) as err:
+        sources.load_split("tiny_imagenet", tmp_path, "train")
     assert f"no training images for class {WNIDS[2]}" in _one_line(err)
     (folder / "val" / "val_annotations.txt").write_text("val_0.JPEG\tn09999999\t0\t0\t63\t63\n")
-    with pytest.raises(data.DatasetError) as err:
-        data.load_split("tiny_imagenet", tmp_path, "test")
+    with pytest.raises(sources.DatasetError) as err:
+        sources.load_split("tiny_imagenet", tmp_path, "test")
     assert "val_annotations.txt:1" in _one_line(err)
 
 
 def test_tiny_imagenet_offline_without_zip(tmp_path, tiny_meta):
-    with pytest.raises(data.DatasetError) as err:
-        data.download("tiny_imagenet", tmp_path)
+    with pytest.raises(sources.DatasetError) as err:
+        sources.download("tiny_imagenet", tmp_path)
     message = _one_line(err)
     assert f"put {tiny_imagenet.FILENAME} (md5 {tiny_imagenet.MD5}) in {tmp_path}" in message
     assert not (tmp_path / tiny_imagenet.FOLDER).exists()
@@ -498,14 +498,14 @@ def test_tiny_imagenet_offline_without_zip(tmp_path, tiny_meta):
 # ---------------------------------------------------------------- registry
 def test_registry_and_unknown_names(tmp_path):
     assert set(datasets.DATASETS) == {"mnist", "fashion_mnist", "cifar10", "cifar100", "tiny_imagenet"}
-    tiny = data.info("tiny_imagenet")
+    tiny = sources.info("tiny_imagenet")
     assert (tiny.shape, tiny.classes, tiny.n_train, tiny.n_test) == ((3, 64, 64), 200, 100000, 10000)
-    with pytest.raises(data.DatasetError) as err:
-        data.prepare("imagenet", tmp_path)
+    with pytest.raises(sources.DatasetError) as err:
+        sources.prepare("imagenet", tmp_path)
     assert _one_line(err) == ("unknown dataset 'imagenet'; known: cifar10, cifar100, fashion_mnist, "
                               "mnist, tiny_imagenet")
-    with pytest.raises(data.DatasetError) as err:
-        data.load_split("mnist", tmp_path, "val")
+    with pytest.raises(sources.DatasetError) as err:
+        sources.load_split("mnist", tmp_path, "val")
     assert "unknown split 'val'" in _one_line(err)
 
 
@@ -513,7 +513,7 @@ def test_registry_and_unknown_names(tmp_path):
 def test_beton_round_trip(tmp_path):
     pytest.importorskip("ffcv")
     _write_idx(tmp_path / "MNIST" / "raw", _mnist_arrays(), gz=False)
-    x, y = data.load_split("mnist", tmp_path, "train")
+    x, y = sources.load_split("mnist", tmp_path, "train")
     beton.write_beton(x, y, tmp_path / "train.beton")
     bx, by = beton.read_beton(tmp_path / "train.beton")
     assert bx.dtype == torch.uint8 and by.dtype == torch.int64
@@ -524,7 +524,7 @@ def test_beton_round_trip(tmp_path):
 
 # ---------------------------------------------------------------- offline sources from the environment
 def test_offline_sources_from_environment_fill_in_but_never_override():
-    from lmc import config as lmc_config
+    from lmc.config import checks as lmc_config
 
     env = {"LMC_OFFLINE_MNIST": "/data/mnist", "LMC_OFFLINE_FASHION_MNIST": "/env/fmnist", "HOME": "/root"}
     cfg = {"offline_sources": {"fashion_mnist": "/cfg/fmnist"}}

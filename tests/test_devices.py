@@ -1,4 +1,4 @@
-"""lmc.devices: device choice, and distinct GPUs for concurrent jobs on one machine.
+"""lmc.util.devices: device choice, and distinct GPUs for concurrent jobs on one machine.
 
 GPUs are simulated (LMC_FAKE_GPUS / n_devices); no CUDA is needed."""
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from lmc import devices
+from lmc.util import devices
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEDULER_VARS = devices.SCHEDULER_JOB_VARS + (devices.ENV_ASSIGNED,)
@@ -231,6 +231,6 @@ def test_cublas_workspace_config_set_on_import():
     env = {k: v for k, v in os.environ.items() if k != "CUBLAS_WORKSPACE_CONFIG"}
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
     out = subprocess.run(
-        [sys.executable, "-c", "import os, lmc.devices; print(os.environ['CUBLAS_WORKSPACE_CONFIG'])"],
+        [sys.executable, "-c", "import os, lmc.util.devices; print(os.environ['CUBLAS_WORKSPACE_CONFIG'])"],
         env=env, capture_output=True, text=True, check=True, timeout=120)
     assert out.stdout.strip() == ":4096:8"

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from lmc import plan
+from lmc.config import plan
 
 ROOT = Path(__file__).resolve().parents[1]
 MARKER = re.compile(r"`snakemake -n ([^`]+)` plans (\d[\d,]*) jobs")

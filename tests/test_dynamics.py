@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from conftest import Workflow, jobs_per_rule, tiny_config
 
-from lmc import barrier, io
+from lmc.evaluate import barrier
+from lmc.util import io
 
 POINTS = [0, 0.5, 1]  # epochs; 512 images at batch 64: steps 0, 4, 8 of 16
 SNAPSHOTS = [1, 2]

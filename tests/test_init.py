@@ -1,4 +1,4 @@
-"""The initialisation setting keys `init` and `init_scale` (lmc.models.initialise):
+"""The initialisation setting keys `init` and `init_scale` (lmc.nn.models.initialise):
 torch_default is exactly each layer's reset_parameters(), every scheme has its formula's
 spread, kaiming_normal is byte-for-byte the earlier fixed scheme, init_scale touches
 weights only, and the config schema rejects bad values with one line."""
@@ -14,10 +14,13 @@ import torch
 import yaml
 from torch import nn
 
-from lmc import config as lmc_config
-from lmc import grid, names, summary, train
-from lmc.initialisation import INIT_SCHEMES
-from lmc.models import CNN, MLP, AttentionViT, LocallyConnected, build_model, table3_counts
+from lmc.config import checks as lmc_config
+from lmc.config import grid
+from lmc.nn.initialisation import INIT_SCHEMES
+from lmc.nn.models import CNN, MLP, AttentionViT, LocallyConnected, build_model, table3_counts
+from lmc.report import names, summary
+from lmc.train import loop
+from lmc.train import settings as train_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 MNIST, CIFAR = (1, 28, 28), (3, 32, 32)
@@ -87,7 +90,7 @@ def torch_layers_reference(kind: str, seed: int) -> dict[str, torch.Tensor]:
 
 
 def old_kaiming_reference(kind: str, seed: int) -> dict[str, torch.Tensor]:
-    """What lmc/models.py drew before `init` existed (its fixed Kaiming-normal scheme),
+    """What lmc/nn/models.py drew before `init` existed (its fixed Kaiming-normal scheme),
     written out: the layers are constructed (their reset draws are consumed), then every
     weight is redrawn Kaiming-normal in layer order, biases zeroed, ViT tokens last."""
     torch.manual_seed(seed)
@@ -279,20 +282,20 @@ def _setting(**kw) -> dict:
                                          ("vit", {"patch": 7, "heads": 2, "head_dim": 4})])
 def test_init_is_part_of_every_run_id(model, extra):
     s = _setting(model=model, **extra)
-    canon = grid.canonical(s)
+    canon = train_settings.canonical(s)
     assert (canon["init"] == "torch_default" and canon["init_scale"] == 1.0
             and isinstance(canon["init_scale"], float))
-    assert grid.run_id(s) == grid.run_id({**s, "init_scale": 1})          # 1 and 1.0: one run
-    assert grid.run_id(s) != grid.run_id({**s, "init": "kaiming_normal"})
-    assert grid.run_id(s) != grid.run_id({**s, "init_scale": 0.5})
+    assert train_settings.run_id(s) == train_settings.run_id({**s, "init_scale": 1})          # 1 and 1.0: one run
+    assert train_settings.run_id(s) != train_settings.run_id({**s, "init": "kaiming_normal"})
+    assert train_settings.run_id(s) != train_settings.run_id({**s, "init_scale": 0.5})
     with pytest.raises(grid.GridError, match="init"):
-        grid.canonical({k: v for k, v in s.items() if k != "init"})
+        train_settings.canonical({k: v for k, v in s.items() if k != "init"})
 
 
 def test_initial_state_follows_the_setting():
-    s = grid.canonical(_setting())
-    a = train.initial_state(s, 9)
-    b = train.initial_state({**s, "init": "kaiming_normal"}, 9)
+    s = train_settings.canonical(_setting())
+    a = loop.initial_state(s, 9)
+    b = loop.initial_state({**s, "init": "kaiming_normal"}, 9)
     torch.manual_seed(9)
     ref = [nn.Linear(784, 16), nn.Linear(16, 10)]
     assert (torch.equal(a["layers.0.weight"], ref[0].weight.data)

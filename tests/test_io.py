@@ -7,7 +7,7 @@ import os
 import pandas as pd
 import pytest
 
-from lmc import io
+from lmc.util import io
 
 
 def test_results_are_written_with_the_users_umask(tmp_path):
@@ -28,7 +28,7 @@ def test_log_history_keeps_every_attempt(tmp_path):
     import sys
 
     log, history = tmp_path / "train.log", tmp_path / "train.attempts.log"
-    code = ("import sys; from lmc import logs; logs.to_file(sys.argv[1], history=sys.argv[2]); "
+    code = ("import sys; from lmc.util import logs; logs.to_file(sys.argv[1], history=sys.argv[2]); "
             "logs.log.info('epoch %s', sys.argv[3]); print('printed', sys.argv[3])")
     for attempt in ("one", "two"):
         log.unlink(missing_ok=True)                     # what Snakemake does before a re-run

@@ -1,10 +1,10 @@
-"""Kept pairs (lmc.kept_pairs): a finished pair's files survive Snakemake deleting a job's
+"""Kept pairs (lmc.train.kept_pairs): a finished pair's files survive Snakemake deleting a job's
 outputs, and come back only with their identity and bytes intact."""
 from __future__ import annotations
 
 import os
 
-from lmc import kept_pairs
+from lmc.train import kept_pairs
 
 MADE_BY = kept_pairs.identity({"lr": 0.1}, {"init_seed": 1, "order_seed_a": 2}, "code1", {"train": "d1"})
 

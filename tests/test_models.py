@@ -9,8 +9,9 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
-from lmc import beton, grid, stacked, train
-from lmc.models import (
+from lmc.data import beton
+from lmc.nn import stacked
+from lmc.nn.models import (
     CNN,
     MLP,
     AttentionViT,
@@ -21,6 +22,8 @@ from lmc.models import (
     toeplitz_twins,
     toeplitz_width,
 )
+from lmc.train import loop
+from lmc.train import settings as train_settings
 
 MNIST, CIFAR = (1, 28, 28), (3, 32, 32)
 PAPER_CONV = {"channels": 128, "kernel": 4}                       # Table 3 / Figure 2
@@ -184,7 +187,7 @@ def test_stacked_members_match_individual_runs(kind):
 
 
 def _setting(kind: str) -> dict:
-    return grid.canonical({"dataset": "mnist", "model": kind, "optimizer": "sgd", "lr": 0.01, "momentum": 0.9,
+    return train_settings.canonical({"dataset": "mnist", "model": kind, "optimizer": "sgd", "lr": 0.01, "momentum": 0.9,
                            "batch_size": 16, "epochs": 1, "warmup_fraction": 0.0, "schedule": "constant",
                            "weight_decay": 0.0, "augment": False, "seed": 0, "init": "torch_default",
                            "init_scale": 1.0, **SMALL[kind]})
@@ -198,8 +201,8 @@ def test_train_members_one_epoch(kind):
                      torch.randint(0, 10, (48,), generator=gen))
     te = beton.Split(torch.randint(0, 256, (20, *MNIST), dtype=torch.uint8, generator=gen),
                      torch.randint(0, 10, (20,), generator=gen))
-    init = train.initial_state(setting, init_seed=5)
-    result = train.train_members(setting, init, [1, 2], tr, te, "cpu")
+    init = loop.initial_state(setting, init_seed=5)
+    result = loop.train_members(setting, init, [1, 2], tr, te, "cpu")
     assert len(result.metrics) == 2 and not any(result.diverged)
     assert result.metrics[["train_loss", "test_loss"]].notna().all().all()
     for member in result.members:
@@ -259,7 +262,7 @@ def test_leaky_relu_forms_agree_on_values_forward_and_back():
     """The fused ReLU / Leaky-ReLU kernels and the per-member where-form (a bundle of slopes)
     give equal values and gradients; only the sign of a zero may differ, which == ignores
     and no later sum or update can see."""
-    from lmc.models import leaky_relu
+    from lmc.nn.models import leaky_relu
 
     x = torch.tensor([-2.0, -0.5, 0.0, 0.25, 3.0])
     for slope in (0.0, 0.1, 0.99, 1.0):

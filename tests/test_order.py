@@ -2,7 +2,7 @@
 import numpy as np
 import torch
 
-from lmc import beton
+from lmc.data import beton
 
 
 def test_resident_order_reproduces_ffcv_loader(betons):

@@ -9,7 +9,9 @@ import sys
 import pytest
 from conftest import ROOT, Workflow, job_outputs, tiny_config
 
-from lmc import cost, grid, resources, train_job
+from lmc.config import cost, grid, resources
+from lmc.jobs import train
+from lmc.train import settings as train_settings
 
 FILES = ("init.pt", "a.pt", "b.pt", "metrics.csv", "seeds.json")
 
@@ -20,13 +22,13 @@ def setting(**kw):
                 schedule="constant", weight_decay=0.0, augment="none", seed=0, init="torch_default",
                 init_scale=1.0)
     base.update(kw)
-    return grid.canonical(base)
+    return train_settings.canonical(base)
 
 
 def run_job(folder, settings, pairs, betons):
-    seeds = [[grid.pair_seeds(s, k) for k in pairs] for s in settings]
+    seeds = [[train_settings.pair_seeds(s, k) for k in pairs] for s in settings]
     out = job_outputs(folder, pairs, len(settings))
-    train_job.train_job(settings, seeds, betons, pairs, out, state_path=str(folder / "state.pt"),
+    train.train_job(settings, seeds, betons, pairs, out, state_path=str(folder / "state.pt"),
                         device="cpu")
     return folder
 
@@ -56,7 +58,7 @@ BUNDLE = {
 @pytest.mark.parametrize("optimizer", list(BUNDLE))
 def test_a_bundle_gives_each_setting_the_bytes_it_gets_alone(tmp_path, betons, optimizer):
     settings = BUNDLE[optimizer]
-    assert len({grid.bundle_signature(s) for s in settings}) == 1
+    assert len({train_settings.bundle_signature(s) for s in settings}) == 1
     bundle = run_job(tmp_path / "bundle", settings, [0, 1], betons)
     for i, s in enumerate(settings):
         alone = run_job(tmp_path / f"alone{i}", [s], [0, 1], betons)
@@ -77,10 +79,10 @@ def test_a_resident_job_never_imports_ffcv(tmp_path, betons):
     """Convert's arrays are mapped instead of decoding the .beton (FFCV's import alone is
     ~6 s of every job's start-up)."""
     s = setting(epochs=1)
-    seeds = [[grid.pair_seeds(s, 0)]]
+    seeds = [[train_settings.pair_seeds(s, 0)]]
     out = job_outputs(tmp_path, [0])
-    code = (f"import sys\nfrom lmc import train_job, interpolate_job\n"
-            f"train_job.train_job([{s!r}], {seeds!r}, {dict(betons)!r}, [0], {out!r}, "
+    code = (f"import sys\nfrom lmc.jobs import train, interpolate as interpolate_job\n"
+            f"train.train_job([{s!r}], {seeds!r}, {dict(betons)!r}, [0], {out!r}, "
             f"state_path={str(tmp_path / 'state.pt')!r}, device='cpu')\n"
             f"interpolate_job.interpolate_job([{s!r}], [[({out['a_0_0']!r}, {out['b_0_0']!r})]], "
             f"{dict(betons)!r}, [0.0, 1.0], [[{str(tmp_path / 'path.csv')!r}]], device='cpu')\n"
@@ -92,7 +94,7 @@ def test_a_resident_job_never_imports_ffcv(tmp_path, betons):
 
 
 def test_every_runtime_request_covers_the_cost_estimate():
-    """SLURM runtimes come from lmc.cost's FLOPs (the CNN, LC-CNN and ViT cost far more
+    """SLURM runtimes come from lmc.config.cost's FLOPs (the CNN, LC-CNN and ViT cost far more
     than 6 x params per sample): every configured setting's request covers its compute at
     the assumed CPU throughput, and a bundle's covers all its settings."""
     config = cost.load([str(ROOT / "config.yaml")])
@@ -169,15 +171,15 @@ def test_a_bundled_workflow_writes_the_files_of_per_setting_jobs(tmp_path, digit
 
 
 def test_pairs_added_to_a_bundle_with_snapshots_train_alone_and_the_kept_ones_come_back(tmp_path, betons):
-    """lmc.kept_pairs inside a job: pair 0 of two bundled settings, with snapshots, kept;
+    """lmc.train.kept_pairs inside a job: pair 0 of two bundled settings, with snapshots, kept;
     the job for pairs 0-1 (its old outputs deleted, as Snakemake does) restores pair 0,
     snapshots included, and trains pair 1 to the bytes a job of pairs 0-1 gives."""
-    from lmc import train_job as tj
+    from lmc.jobs import train as tj
 
     settings = [setting(lr=0.05), setting(lr=0.01)]
 
     def job(folder, pairs):
-        seeds = [[grid.pair_seeds(s, k) for k in pairs] for s in settings]
+        seeds = [[train_settings.pair_seeds(s, k) for k in pairs] for s in settings]
         out = job_outputs(folder, pairs, len(settings))
         for i in range(len(settings)):
             for k in pairs:

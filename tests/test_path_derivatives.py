@@ -1,4 +1,4 @@
-"""Path derivatives and the barrier predictors (lmc.path_derivatives): the predictors are
+"""Path derivatives and the barrier predictors (lmc.analyses.path_derivatives): the predictors are
 exact where they say they are; ℓ′ and ℓ″ from forward-mode along α agree with finite
 differences of the path, with autograd's gradient and double backward, per pair alone, and
 per layer."""
@@ -9,9 +9,9 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
-from lmc import stacked
-from lmc.models import MLP
-from lmc.path_derivatives import path_derivatives, predicted_barriers, spawn_geometry
+from lmc.analyses.path_derivatives import path_derivatives, predicted_barriers, spawn_geometry
+from lmc.nn import stacked
+from lmc.nn.models import MLP
 
 
 def _poly_derivatives(coef):
@@ -134,7 +134,7 @@ def test_spawn_geometry_measures_distances_and_the_angle():
 def test_the_verdict_threshold_is_fitted_on_the_measured_barrier_and_scores_are_shares():
     import pandas as pd
 
-    from lmc import barrier_prediction as bp
+    from lmc.analyses import barrier_prediction as bp
 
     measured = pd.Series([0.01, 0.02, 0.30, 0.50])
     assert bp.fitted_threshold(measured, pd.Series([True, True, False, False])) == pytest.approx(0.16)

@@ -1,4 +1,4 @@
-"""`make quick`'s plan and report (lmc.plan, tools/quick.py): the dry run's job table and
+"""`make quick`'s plan and report (lmc.config.plan, tools/quick.py): the dry run's job table and
 folders, the estimate scaled from a measurement, one-line errors for a bad measurement
 file, and the whole flow (plan line first, Snakemake, the files to open last) against a
 fake snakemake."""
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from lmc import plan
+from lmc.config import plan
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -97,7 +97,7 @@ def test_measurement_round_trip_and_one_line_errors(tmp_path):
 
 
 def test_compute_estimate_is_lmc_costs_total():
-    from lmc import cost
+    from lmc.config import cost
 
     configs = [str(ROOT / "config.yaml"), str(ROOT / "config/quick.yaml")]
     total = cost.cost_table(cost.load(configs)).iloc[-1]
@@ -137,7 +137,7 @@ def run_quick(tmp_path, *args, rc="0"):
     fake = tmp_path / "snakemake"
     fake.write_text(FAKE_SNAKEMAKE)
     fake.chmod(0o755)
-    (tmp_path / "config").mkdir(exist_ok=True)       # what lmc.cost reads for the estimate
+    (tmp_path / "config").mkdir(exist_ok=True)       # what lmc.config.cost reads for the estimate
     shutil.copy(ROOT / "config.yaml", tmp_path)
     shutil.copy(ROOT / "config/quick.yaml", tmp_path / "config")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "FAKE_RC": rc}
@@ -160,7 +160,7 @@ def test_make_quick_plans_runs_and_points_to_the_files(tmp_path):
 
 def test_make_quick_failure_says_so_and_keeps_the_exit_code(tmp_path):
     proc = run_quick(tmp_path, rc="3")
-    assert proc.returncode == 3 and "no measured run" in proc.stdout and "lmc.cost" in proc.stdout
+    assert proc.returncode == 3 and "no measured run" in proc.stdout and "lmc.config.cost" in proc.stdout
     assert "Snakemake failed after" in proc.stderr and "Open first" not in proc.stdout
 
 

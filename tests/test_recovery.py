@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 from conftest import copy_workflow
 
-from lmc import io, result_files
+from lmc.aggregate import result_files
+from lmc.util import io
 
 # what a re-run may legitimately change: logs, timings, provenance (times, host)
 _VOLATILE = ("provenance.json", "provenance.csv", ".log", ".bench.tsv", ".tsv")

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from conftest import job_outputs
 
-from lmc import grid
+from lmc.train import settings as train_settings
 
-SETTING = grid.canonical(dict(dataset="mnist", model="mlp", depth=3, width=256, slope=0.0, optimizer="adam",
+SETTING = train_settings.canonical(dict(dataset="mnist", model="mlp", depth=3, width=256, slope=0.0, optimizer="adam",
                               lr=0.001, momentum=0.9, adam_betas=[0.9, 0.999], batch_size=32, epochs=8,
                               warmup_fraction=0.1, schedule="cosine", weight_decay=0.0, augment="none",
                               seed=0, init="torch_default", init_scale=1.0))
@@ -26,10 +26,10 @@ OUTPUTS = [f"pair{k}/{name}" for k in PAIRS
 
 
 def job_command(folder: Path, betons: dict[str, str]) -> list[str]:
-    seeds = [[grid.pair_seeds(SETTING, k) for k in PAIRS]]
+    seeds = [[train_settings.pair_seeds(SETTING, k) for k in PAIRS]]
     code = (
-        "from lmc import train_job\n"
-        f"train_job.train_job([{SETTING!r}], {seeds!r}, {dict(betons)!r}, {PAIRS!r}, "
+        "from lmc.jobs import train\n"
+        f"train.train_job([{SETTING!r}], {seeds!r}, {dict(betons)!r}, {PAIRS!r}, "
         f"{job_outputs(folder, PAIRS)!r}, state_path={str(folder / 'state.pt')!r}, device='cpu', "
         "threads=1, checkpoint_every=1)\n"
     )
@@ -75,7 +75,7 @@ def test_killed_training_resumes_byte_identical(tmp_path, betons, sig):
 
 def test_a_state_left_by_other_code_is_moved_aside(tmp_path):
     """A job re-run because its code changed must not resume the old trainer's epochs."""
-    from lmc.train_job import resume_only_with_this_code
+    from lmc.jobs.train import resume_only_with_this_code
 
     state = tmp_path / "train_state.pt"
     state.write_bytes(b"epochs of the old trainer")

@@ -1,4 +1,4 @@
-"""Spawn-at-k and snapshots (lmc.spawn, lmc.snapshots): the guarantees of issue 9, on a
+"""Spawn-at-k and snapshots (lmc.train.spawn, lmc.train.snapshots): the guarantees of issue 9, on a
 small fabricated dataset."""
 
 from __future__ import annotations
@@ -10,7 +10,13 @@ import pandas as pd
 import pytest
 import torch
 
-from lmc import barrier, dynamics_aggregate, dynamics_job, grid, interpolate, io, spawn, train, train_job
+from lmc.aggregate import dynamics_barriers
+from lmc.evaluate import barrier, interpolate
+from lmc.jobs import dynamics, train
+from lmc.train import loop, spawn
+from lmc.train import settings as train_settings
+from lmc.train.settings import point_step, steps_per_epoch
+from lmc.util import io
 
 
 def setting(**kw):
@@ -35,7 +41,7 @@ def setting(**kw):
         init_scale=1.0,
     )
     base.update(kw)
-    return grid.canonical(base)
+    return train_settings.canonical(base)
 
 
 def save_all(result, folder, names=("a", "b")):
@@ -49,7 +55,7 @@ def save_all(result, folder, names=("a", "b")):
 def test_spawn_at_zero_is_the_pair_byte_for_byte(digits_splits, tmp_path, optimizer):
     s = setting(optimizer=optimizer, lr=0.05 if optimizer == "sgd" else 0.005)
     tr, te = digits_splits["train"], digits_splits["test"]
-    pair = train.train_pair(s, grid.pair_seeds(s, 0), tr, te, "cpu")
+    pair = loop.train_pair(s, train_settings.pair_seeds(s, 0), tr, te, "cpu")
     spawned = spawn.train_spawned(s, spawn.initial_trunk_state(s, [0]), [0], tr, te, "cpu")
     save_all(pair, tmp_path / "pair")
     save_all(spawned, tmp_path / "spawned")
@@ -60,14 +66,14 @@ def test_spawn_at_zero_is_the_pair_byte_for_byte(digits_splits, tmp_path, optimi
 def test_spawned_members_share_the_trunk_state_and_diverge_after(digits_splits):
     s = setting()
     tr, te = digits_splits["train"], digits_splits["test"]
-    k = spawn.point_step("epochs", 0.5, spawn.steps_per_epoch(s, len(tr)))  # mid-epoch: 4 of 8 steps
+    k = point_step("epochs", 0.5, steps_per_epoch(s, len(tr)))  # mid-epoch: 4 of 8 steps
     assert k == 4
     states = {}
     spawn.train_trunks(s, [0, 1], tr, te, "cpu", [k], lambda step, st: states.setdefault(step, st))
     trunk = states[k]
     assert trunk["step"] == k
     # the trunk moved away from the initialisation, each pair's trunk its own
-    init0 = train.initial_state(s, grid.pair_seeds(s, 0)["init_seed"])
+    init0 = loop.initial_state(s, train_settings.pair_seeds(s, 0)["init_seed"])
     assert all(not torch.equal(trunk["params"][n][0], init0[n]) for n in init0)
     start = spawn.select_members(trunk, [0, 0, 1, 1])
     for name, p in start["params"].items():
@@ -95,19 +101,19 @@ def test_spawned_members_take_the_unspawned_steps_and_learning_rates(digits_spli
     s = setting(warmup_fraction=0.5)  # warm-up over half of training, then cosine decay
     tr, te = digits_splits["train"], digits_splits["test"]
     seen = []
-    real = train.learning_rate
+    real = loop.learning_rate
     monkeypatch.setattr(
-        train, "learning_rate", lambda st, step, total: seen.append((step, total)) or real(st, step, total)
+        loop, "learning_rate", lambda st, step, total: seen.append((step, total)) or real(st, step, total)
     )
-    train.train_pair(s, grid.pair_seeds(s, 0), tr, te, "cpu")
+    loop.train_pair(s, train_settings.pair_seeds(s, 0), tr, te, "cpu")
     unspawned, seen[:] = list(seen), []
-    k = spawn.point_step("epochs", 1.25, spawn.steps_per_epoch(s, len(tr)))
+    k = point_step("epochs", 1.25, steps_per_epoch(s, len(tr)))
     states = {}
     spawn.train_trunks(s, [0], tr, te, "cpu", [k], lambda step, st: states.setdefault(step, st))
     trunk_steps, seen[:] = list(seen), []
     spawn.train_spawned(s, states[k], [0], tr, te, "cpu")
     assert trunk_steps == unspawned[:k] and seen == unspawned[k:]  # step k continues the schedule
-    total = spawn.steps_per_epoch(s, len(tr)) * s["epochs"]
+    total = steps_per_epoch(s, len(tr)) * s["epochs"]
     assert len(unspawned) == total and unspawned[-1] == (total - 1, total)
     lrs = [real(s, step, n) for step, n in seen]
     warm = int(round(s["warmup_fraction"] * total))
@@ -118,16 +124,16 @@ def test_snapshot_at_the_last_epoch_gives_the_final_barrier(digits_splits, tmp_p
     s = setting(optimizer="sgd", lr=0.1, warmup_fraction=0.0, schedule="constant")
     tr, te = digits_splits["train"], digits_splits["test"]
     shots = {}
-    result = train.train_pair(
+    result = loop.train_pair(
         s,
-        grid.pair_seeds(s, 0),
+        train_settings.pair_seeds(s, 0),
         tr,
         te,
         "cpu",
         snapshot_epochs=[1, 3],
         on_snapshot=lambda e, ms: shots.setdefault(e, ms),
     )
-    plain = train.train_pair(s, grid.pair_seeds(s, 0), tr, te, "cpu")
+    plain = loop.train_pair(s, train_settings.pair_seeds(s, 0), tr, te, "cpu")
     assert sorted(shots) == [1, 3]
     for m in range(2):  # snapshots change nothing, the last one is the end
         assert all(torch.equal(result.members[m][n], plain.members[m][n]) for n in plain.members[m])
@@ -136,7 +142,7 @@ def test_snapshot_at_the_last_epoch_gives_the_final_barrier(digits_splits, tmp_p
     alphas = [0.0, 0.25, 0.5, 0.75, 1.0]
     final = barrier.pair_summary(interpolate.evaluate_path(*plain.members, s, splits, alphas, "cpu"), False)
     paths = [interpolate.evaluate_path(*shots[e], s, splits, alphas, "cpu").assign(epoch=e) for e in (1, 3)]
-    along = dynamics_aggregate.summaries(
+    along = dynamics_barriers.summaries(
         pd.concat(paths), pd.DataFrame({"epoch": [1, 2, 3], "diverged": False})
     )
     last = along[along["epoch"] == 3].iloc[0]
@@ -152,7 +158,7 @@ class Killed(Exception):
 def _run(monkeypatch, kill_at, job):
     """Run `job()`, killed when the loop reaches step `kill_at` (None: never; (step, n):
     the n-th time it reaches it); whether it ended."""
-    real = train.learning_rate
+    real = loop.learning_rate
     step_at, nth = kill_at if isinstance(kill_at, tuple) else (kill_at, 1)
     seen = []
 
@@ -164,7 +170,7 @@ def _run(monkeypatch, kill_at, job):
         return real(s, step, total)
 
     with monkeypatch.context() as m:
-        m.setattr(train, "learning_rate", lr)
+        m.setattr(loop, "learning_rate", lr)
         try:
             job()
         except Killed:
@@ -197,14 +203,14 @@ def test_killed_dynamics_jobs_resume_byte_identical(betons, tmp_path, monkeypatc
             for n in points
         }
         pair = {
-            train_job.output_key(k, 0, 0): str(folder / f"pair_{k}.{e}")
+            train.output_key(k, 0, 0): str(folder / f"pair_{k}.{e}")
             for k, e in (("init", "pt"), ("a", "pt"), ("b", "pt"), ("metrics", "csv"), ("seeds", "json"),
                          ("provenance", "json"))
         }
-        pair.update({train_job.snapshot_key(m, t, 0, 0): str(folder / f"{m}_e{t}.pt")
+        pair.update({train.snapshot_key(m, t, 0, 0): str(folder / f"{m}_e{t}.pt")
                      for m in "ab" for t in (1, 2, 3)})
         return [
-            lambda: dynamics_job.trunk_job(
+            lambda: dynamics.trunk_job(
                 s,
                 pairs=[0, 1],
                 unit="epochs",
@@ -213,7 +219,7 @@ def test_killed_dynamics_jobs_resume_byte_identical(betons, tmp_path, monkeypatc
                 state_path=str(folder / "trunk_state.pt"),
                 **common,
             ),
-            lambda: dynamics_job.spawn_job(
+            lambda: dynamics.spawn_job(
                 s,
                 trunks=trunk["states"],
                 pairs=[0, 1],
@@ -221,9 +227,9 @@ def test_killed_dynamics_jobs_resume_byte_identical(betons, tmp_path, monkeypatc
                 state_paths={n: str(folder / f"spawn_state_{n}.pt") for n in points},
                 **common,
             ),
-            lambda: train_job.train_job(
+            lambda: train.train_job(
                 [s],
-                [[grid.pair_seeds(s, 0)]],
+                [[train_settings.pair_seeds(s, 0)]],
                 dict(betons),
                 [0],
                 outputs=pair,

@@ -1,12 +1,12 @@
-"""The two-parameter toy example (lmc.toy) and the path shapes (lmc.geometry_over_training.shape)."""
+"""The two-parameter toy example (lmc.analyses.toy) and the path shapes (lmc.analyses.geometry_over_training.shape)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
 
-from lmc import toy
-from lmc.geometry_over_training import shape
+from lmc.analyses import toy
+from lmc.analyses.geometry_over_training import shape
 
 
 def test_the_two_minima_are_one_function_and_the_diagonal_is_their_mirror():

@@ -10,8 +10,15 @@ import torch
 from conftest import job_outputs
 from torch import nn
 
-from lmc import beton, grid, interpolate, interpolate_job, io, stacked, train, train_job
-from lmc.models import build_model
+from lmc.data import beton
+from lmc.evaluate import interpolate
+from lmc.jobs import interpolate as interpolate_job
+from lmc.jobs import train
+from lmc.nn import stacked
+from lmc.nn.models import build_model
+from lmc.train import loop
+from lmc.train import settings as train_settings
+from lmc.util import io
 
 
 def setting(**kw):
@@ -20,22 +27,22 @@ def setting(**kw):
                 schedule="constant", weight_decay=0.0, augment="none", seed=0,
                 init="torch_default", init_scale=1.0)
     base.update(kw)
-    return grid.canonical(base)
+    return train_settings.canonical(base)
 
 
 def test_a_and_b_share_init_bytes_and_see_different_orders(digits_splits, tmp_path):
     s = setting(epochs=1)
-    seeds = grid.pair_seeds(s, 0)
+    seeds = train_settings.pair_seeds(s, 0)
     assert seeds["order_seed_a"] != seeds["order_seed_b"]
-    assert grid.pair_seeds(s, 0) == seeds and grid.pair_seeds(s, 1) != seeds
+    assert train_settings.pair_seeds(s, 0) == seeds and train_settings.pair_seeds(s, 1) != seeds
     n = len(digits_splits["train"])
     assert not np.array_equal(beton.epoch_order(seeds["order_seed_a"], 0, n),
                               beton.epoch_order(seeds["order_seed_b"], 0, n))
-    result = train.train_pair(s, seeds, digits_splits["train"], digits_splits["test"], "cpu")
-    init = train.initial_state(s, seeds["init_seed"])
+    result = loop.train_pair(s, seeds, digits_splits["train"], digits_splits["test"], "cpu")
+    init = loop.initial_state(s, seeds["init_seed"])
     assert all(torch.equal(init[k], result.inits[0][k]) for k in init)
     io.save_weights(result.inits[0], tmp_path / "i1.pt")
-    io.save_weights(train.initial_state(s, seeds["init_seed"]), tmp_path / "i2.pt")
+    io.save_weights(loop.initial_state(s, seeds["init_seed"]), tmp_path / "i2.pt")
     assert filecmp.cmp(tmp_path / "i1.pt", tmp_path / "i2.pt", shallow=False)
     a, b = result.members
     assert any(not torch.equal(a[k], b[k]) for k in a), "different data orders must give different networks"
@@ -43,10 +50,10 @@ def test_a_and_b_share_init_bytes_and_see_different_orders(digits_splits, tmp_pa
 
 def test_batched_members_match_training_each_alone(digits_splits):
     s = setting(optimizer="adam", lr=0.002, epochs=2)
-    init = train.initial_state(s, 123)
-    both = train.train_members(s, init, [11, 22], digits_splits["train"], digits_splits["test"], "cpu")
+    init = loop.initial_state(s, 123)
+    both = loop.train_members(s, init, [11, 22], digits_splits["train"], digits_splits["test"], "cpu")
     for m, seed in enumerate([11, 22]):
-        alone = train.train_members(s, init, [seed], digits_splits["train"], digits_splits["test"], "cpu")
+        alone = loop.train_members(s, init, [seed], digits_splits["train"], digits_splits["test"], "cpu")
         for k in init:
             torch.testing.assert_close(both.members[m][k], alone.members[0][k], rtol=1e-4, atol=1e-5)
         mb = both.metrics[both.metrics["member"] == "ab"[m]]["train_loss"].to_numpy()
@@ -56,7 +63,7 @@ def test_batched_members_match_training_each_alone(digits_splits):
 
 def test_endpoints_of_the_path_are_exactly_a_and_b():
     s = setting()
-    a, b = train.initial_state(s, 1), train.initial_state(s, 2)
+    a, b = loop.initial_state(s, 1), loop.initial_state(s, 2)
     path = stacked.interpolate_states(a, b, [0.0, 0.3, 1.0], "cpu")
     for k in a:
         assert torch.equal(path[k][0], a[k]) and torch.equal(path[k][2], b[k])
@@ -65,7 +72,7 @@ def test_endpoints_of_the_path_are_exactly_a_and_b():
 
 def test_batched_interpolation_equals_per_alpha_evaluation(digits_splits):
     s = setting()
-    a, b = train.initial_state(s, 1), train.initial_state(s, 2)
+    a, b = loop.initial_state(s, 1), loop.initial_state(s, 2)
     alphas = [0.0, 0.5, 1.0]
     table = interpolate.evaluate_path(a, b, s, {"test": digits_splits["test"]}, alphas, "cpu", batch_size=100)
     model = build_model(s, (1, 28, 28), 10)
@@ -84,11 +91,11 @@ def test_batched_interpolation_equals_per_alpha_evaluation(digits_splits):
 
 def test_same_setting_twice_gives_byte_identical_outputs(betons, tmp_path):
     s = setting()
-    seeds = [[grid.pair_seeds(s, 0)]]
+    seeds = [[train_settings.pair_seeds(s, 0)]]
     outs = []
     for run in ("r1", "r2"):
         out = job_outputs(tmp_path / run, [0])
-        train_job.train_job([s], seeds, betons, [0], out, state_path=str(tmp_path / run / "state.pt"),
+        train.train_job([s], seeds, betons, [0], out, state_path=str(tmp_path / run / "state.pt"),
                             device="cpu", threads=1)
         interpolate_job.interpolate_job([s], [[(out["a_0_0"], out["b_0_0"])]], betons, [0.0, 0.5, 1.0],
                                         [[str(tmp_path / run / "pair0" / "interpolation.csv")]], device="cpu")
@@ -101,9 +108,9 @@ def test_same_setting_twice_gives_byte_identical_outputs(betons, tmp_path):
 def test_ffcv_loader_path_gives_the_same_training_as_resident(betons):
     s = setting(epochs=2)
     tr, te = beton.Split.from_beton(betons["train"], "cpu"), beton.Split.from_beton(betons["test"], "cpu")
-    init = train.initial_state(s, 5)
-    resident = train.train_members(s, init, [7, 8], tr, te, "cpu", data_path="resident")
-    ffcv = train.train_members(s, init, [7, 8], tr, te, "cpu", data_path="ffcv", train_beton=betons["train"])
+    init = loop.initial_state(s, 5)
+    resident = loop.train_members(s, init, [7, 8], tr, te, "cpu", data_path="resident")
+    ffcv = loop.train_members(s, init, [7, 8], tr, te, "cpu", data_path="ffcv", train_beton=betons["train"])
     for m in range(2):
         for k in init:
             assert torch.equal(resident.members[m][k], ffcv.members[m][k]), "same order, same bytes"
@@ -112,8 +119,8 @@ def test_ffcv_loader_path_gives_the_same_training_as_resident(betons):
 def test_interrupted_training_resumes_to_identical_bytes(digits_splits, tmp_path):
     s = setting(epochs=3, optimizer="adam", lr=0.001)
     tr, te = digits_splits["train"], digits_splits["test"]
-    init = train.initial_state(s, 9)
-    full = train.train_members(s, init, [1, 2], tr, te, "cpu")
+    init = loop.initial_state(s, 9)
+    full = loop.train_members(s, init, [1, 2], tr, te, "cpu")
 
     class Killed(Exception):
         pass
@@ -124,9 +131,9 @@ def test_interrupted_training_resumes_to_identical_bytes(digits_splits, tmp_path
 
     state = str(tmp_path / "state.pt")
     with pytest.raises(Killed):
-        train.train_members(s, init, [1, 2], tr, te, "cpu", state_path=state, checkpoint_every=1,
+        loop.train_members(s, init, [1, 2], tr, te, "cpu", state_path=state, checkpoint_every=1,
                             on_epoch=kill_after_2)
-    resumed = train.train_members(s, init, [1, 2], tr, te, "cpu", state_path=state, checkpoint_every=1)
+    resumed = loop.train_members(s, init, [1, 2], tr, te, "cpu", state_path=state, checkpoint_every=1)
     for m in range(2):
         io.save_weights(full.members[m], tmp_path / f"full{m}.pt")
         io.save_weights(resumed.members[m], tmp_path / f"res{m}.pt")
@@ -134,15 +141,15 @@ def test_interrupted_training_resumes_to_identical_bytes(digits_splits, tmp_path
     assert full.metrics.equals(resumed.metrics)
     # a state left by another setting is moved aside (never resumed from), and training starts over
     other = setting(epochs=3)
-    fresh = train.train_members(other, init, [1, 2], tr, te, "cpu")
-    again = train.train_members(other, init, [1, 2], tr, te, "cpu", state_path=state, checkpoint_every=1)
+    fresh = loop.train_members(other, init, [1, 2], tr, te, "cpu")
+    again = loop.train_members(other, init, [1, 2], tr, te, "cpu", state_path=state, checkpoint_every=1)
     assert Path(state + ".stale").exists()
     assert fresh.metrics.equals(again.metrics)
 
 
 def test_divergence_is_recorded_not_a_crash(digits_splits):
     s = setting(model="linear", depth=4, lr=50.0, epochs=3)
-    result = train.train_members(s, train.initial_state(s, 3), [1, 2], digits_splits["train"],
+    result = loop.train_members(s, loop.initial_state(s, 3), [1, 2], digits_splits["train"],
                                  digits_splits["test"], "cpu")
     assert all(result.diverged)
     assert result.metrics["diverged"].any()
@@ -151,21 +158,21 @@ def test_divergence_is_recorded_not_a_crash(digits_splits):
 
 def test_warmup_schedule():
     s = setting(lr=0.1, warmup_fraction=0.1)
-    lrs = [train.learning_rate(s, step, 100) for step in range(100)]
+    lrs = [loop.learning_rate(s, step, 100) for step in range(100)]
     assert lrs[0] == pytest.approx(0.01) and lrs[9] == pytest.approx(0.1) and lrs[50] == 0.1
     c = setting(lr=0.1, schedule="cosine")
-    assert train.learning_rate(c, 0, 100) == pytest.approx(0.1) and train.learning_rate(c, 99, 100) < 0.001
+    assert loop.learning_rate(c, 0, 100) == pytest.approx(0.1) and loop.learning_rate(c, 99, 100) < 0.001
 
 
 def test_corrupt_resume_state_is_moved_aside_and_training_starts_over(digits_splits, tmp_path):
     s = setting(epochs=2)
     tr, te = digits_splits["train"], digits_splits["test"]
-    init = train.initial_state(s, 4)
-    clean = train.train_members(s, init, [1, 2], tr, te, "cpu")
+    init = loop.initial_state(s, 4)
+    clean = loop.train_members(s, init, [1, 2], tr, te, "cpu")
     state = tmp_path / "state.pt"
     io.save_state({"key": "whatever", "epoch": 1}, state)
     state.write_bytes(state.read_bytes()[:50])                  # a state file cut short
-    again = train.train_members(s, init, [1, 2], tr, te, "cpu", state_path=str(state), checkpoint_every=1)
+    again = loop.train_members(s, init, [1, 2], tr, te, "cpu", state_path=str(state), checkpoint_every=1)
     assert (tmp_path / "state.pt.corrupt").exists()             # kept for inspection, not deleted
     assert again.metrics.equals(clean.metrics)                  # from epoch 0, same numbers as a clean run
     for m in range(2):
@@ -187,10 +194,10 @@ def test_corrupt_checkpoint_and_csv_are_named_with_the_fix(tmp_path):
 def test_a_stale_resume_state_is_moved_aside_and_training_starts_over(digits_splits, tmp_path):
     s = setting(epochs=2)
     tr, te = digits_splits["train"], digits_splits["test"]
-    init = train.initial_state(s, 4)
-    clean = train.train_members(s, init, [1, 2], tr, te, "cpu")
+    init = loop.initial_state(s, 4)
+    clean = loop.train_members(s, init, [1, 2], tr, te, "cpu")
     state = tmp_path / "state.pt"
     io.save_state({"key": {"another": "job"}, "epoch": 1}, state)   # e.g. from before pairs: 2 -> 3
-    again = train.train_members(s, init, [1, 2], tr, te, "cpu", state_path=str(state), checkpoint_every=1)
+    again = loop.train_members(s, init, [1, 2], tr, te, "cpu", state_path=str(state), checkpoint_every=1)
     assert (tmp_path / "state.pt.stale").exists()                # kept for inspection, not deleted
     assert again.metrics.equals(clean.metrics)

@@ -7,11 +7,13 @@ import numpy as np
 import pytest
 import torch
 
-from lmc import beton, data, grid, train
+from lmc.data import beton, sources
+from lmc.train import loop
+from lmc.train import settings as train_settings
 
 
 def _setting(dataset: str, epochs: int = 3) -> dict:
-    return grid.canonical(dict(dataset=dataset, model="mlp", depth=3, width=32, slope=0.1, optimizer="sgd",
+    return train_settings.canonical(dict(dataset=dataset, model="mlp", depth=3, width=32, slope=0.1, optimizer="sgd",
                                lr=0.05, momentum=0.9, batch_size=64, epochs=epochs, warmup_fraction=0.2,
                                schedule="cosine", weight_decay=1e-4, augment=False, seed=0,
                                init="torch_default", init_scale=1.0))
@@ -22,7 +24,7 @@ def _fabricated(shape, n: int, seed: int = 0):
     return g.integers(0, 256, (n, *shape), dtype=np.uint8), g.integers(0, 10, n).astype(np.int64)
 
 
-def _same(a: train.TrainResult, b: train.TrainResult) -> None:
+def _same(a: loop.TrainResult, b: loop.TrainResult) -> None:
     for ma, mb in zip(a.members, b.members, strict=True):
         for k in ma:
             assert torch.equal(ma[k], mb[k]), k
@@ -31,31 +33,31 @@ def _same(a: train.TrainResult, b: train.TrainResult) -> None:
 
 @pytest.mark.parametrize("dataset", ["mnist", "cifar10"])
 def test_prenormalised_split_gives_identical_training(monkeypatch, dataset):
-    meta = data.info(dataset)
+    meta = sources.info(dataset)
     x, y = _fabricated(meta.shape, 300)
     tr = beton.Split(torch.from_numpy(x), torch.from_numpy(y))
     te = beton.Split(torch.from_numpy(x[:50]), torch.from_numpy(y[:50]))
     s = _setting(dataset)
-    init = train.initial_state(s, 11)
-    fast = train.train_members(s, init, [1, 2], tr, te, "cpu")
-    assert train._prenormalised(tr, beton.normaliser(dataset, "cpu")) is not None
-    monkeypatch.setattr(train, "PRENORMALISE_MAX_BYTES", 0)          # force per-batch normalisation
-    assert train._prenormalised(tr, beton.normaliser(dataset, "cpu")) is None
-    slow = train.train_members(s, init, [1, 2], tr, te, "cpu")
+    init = loop.initial_state(s, 11)
+    fast = loop.train_members(s, init, [1, 2], tr, te, "cpu")
+    assert loop._prenormalised(tr, beton.normaliser(dataset, "cpu")) is not None
+    monkeypatch.setattr(loop, "PRENORMALISE_MAX_BYTES", 0)          # force per-batch normalisation
+    assert loop._prenormalised(tr, beton.normaliser(dataset, "cpu")) is None
+    slow = loop.train_members(s, init, [1, 2], tr, te, "cpu")
     _same(fast, slow)
 
 
 def test_ffcv_loaders_reused_across_epochs_match_resident(tmp_path):
     pytest.importorskip("ffcv")
-    x, y = _fabricated(data.info("mnist").shape, 300, seed=1)
-    beton_path = tmp_path / "train.beton"
+    x, y = _fabricated(sources.info("mnist").shape, 300, seed=1)
+    beton_path = tmp_path / "loop.beton"
     beton.write_beton(x, y, beton_path)
     tr = beton.Split(torch.from_numpy(x), torch.from_numpy(y))
     te = beton.Split(torch.from_numpy(x[:50]), torch.from_numpy(y[:50]))
     s = _setting("mnist")
-    init = train.initial_state(s, 11)
-    resident = train.train_members(s, init, [5, 6], tr, te, "cpu")
-    ffcv = train.train_members(s, init, [5, 6], tr, te, "cpu", data_path="ffcv", train_beton=str(beton_path))
+    init = loop.initial_state(s, 11)
+    resident = loop.train_members(s, init, [5, 6], tr, te, "cpu")
+    ffcv = loop.train_members(s, init, [5, 6], tr, te, "cpu", data_path="ffcv", train_beton=str(beton_path))
     _same(resident, ffcv)
 
 
@@ -63,8 +65,8 @@ def test_reading_a_beton_and_ffcv_training_keep_torch_threads(tmp_path):
     """FFCV sets torch's thread count to its num_workers (1) on import, Loader creation
     and every epoch start; the trainer must put the configured count back."""
     pytest.importorskip("ffcv")                       # (importing ffcv itself sets 1)
-    x, y = _fabricated(data.info("mnist").shape, 200, seed=2)
-    beton_path = tmp_path / "train.beton"
+    x, y = _fabricated(sources.info("mnist").shape, 200, seed=2)
+    beton_path = tmp_path / "loop.beton"
     beton.write_beton(x, y, beton_path)
     before = torch.get_num_threads()
     try:
@@ -75,7 +77,7 @@ def test_reading_a_beton_and_ffcv_training_keep_torch_threads(tmp_path):
                 and torch.equal(split.labels, torch.from_numpy(y)))
         seen = []
         s = _setting("mnist", epochs=2)
-        train.train_members(s, train.initial_state(s, 3), [1, 2], split, split, "cpu", data_path="ffcv",
+        loop.train_members(s, loop.initial_state(s, 3), [1, 2], split, split, "cpu", data_path="ffcv",
                             train_beton=str(beton_path),
                             on_epoch=lambda e: seen.append(torch.get_num_threads()))
         assert seen == [2, 2] and torch.get_num_threads() == 2

@@ -1,7 +1,7 @@
 """`make quick`: every artefact of config/quick.yaml, saying where it is. Before it starts,
 one line with the jobs a dry run plans and about how long they take (scaled from the last
 measured run, docs/performance/quick.json, by this machine's matmul rate; without one,
-lmc.cost's FLOPs at that rate plus each job's start-up); then
+lmc.config.cost's FLOPs at that rate plus each job's start-up); then
 Snakemake's own progress ("N of M steps done"); at the end the three files to open first.
 
     python tools/quick.py [--cores 2] [--record] [--paper-only]
@@ -22,7 +22,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from lmc import artefacts, plan
+from lmc.config import artefacts, plan
 
 PRESET = "config/quick.yaml"
 TARGET = "all"
