@@ -44,7 +44,7 @@ import torch
 from torch import nn
 
 from lmc.config import grid
-from lmc.data import beton, sources
+from lmc.data import beton, idx, sources
 from lmc.nn import stacked
 from lmc.nn.models import build_model
 from lmc.train import loop
@@ -287,7 +287,7 @@ def parse_args(argv=None):
 
 def prepare(args) -> tuple[beton.Split, beton.Split, np.ndarray, np.ndarray]:
     raw = Path(args.data_root) / sources.info(DATASET).torchvision / "raw"
-    if not all((raw / f).exists() for pair in sources.IDX_FILES.values() for f in pair):
+    if not all((raw / f).exists() for pair in idx.IDX_FILES.values() for f in pair):
         sources.prepare(DATASET, args.data_root, args.source)
     x, y = sources.load_split(DATASET, args.data_root, "train")
     tx, ty = sources.load_split(DATASET, args.data_root, "test")
@@ -327,6 +327,95 @@ def check(device_type: str, name: str, value: float):
     return {"op": op, "target": target, "met": bool(met)}
 
 
+def _contenders(args, setting: dict, warm_setting: dict, init: dict, tr, te, device: torch.device,
+                beton_path: str | None) -> dict:
+    """name -> (members, timed run, untimed warm-up); a timed run returns (training seconds,
+    excluded evaluation seconds)."""
+    E = args.epochs
+    loader, n_tb = textbook_loader(args.data_root, args.samples, args.batch_size, args.textbook_workers,
+                                   device)
+    assert n_tb == len(tr)
+    contenders = {"textbook": (1, lambda: (run_textbook(loader, E, device), 0.0),
+                               lambda: run_textbook(loader, 1, device, max_steps=3))}
+    for m in [1, 2] + ([] if args.no_multi else [6]):
+        contenders[f"plain_m{m}"] = (m, lambda m=m: (run_plain(init, m, tr, E, args.batch_size, device), 0.0),
+                                     lambda m=m: run_plain(init, m, tr, 1, args.batch_size, device))
+        contenders[f"resident_m{m}"] = (m, lambda m=m: run_trainer(setting, init, m, tr, te, device),
+                                        lambda m=m: run_trainer(warm_setting, init, m, tr, te, device))
+    if beton_path is not None:
+        contenders["ffcv_m1"] = (1, lambda: run_trainer(setting, init, 1, tr, te, device, data_path="ffcv",
+                                                        beton_path=beton_path),
+                                 lambda: run_trainer(warm_setting, init, 1, tr, te, device, data_path="ffcv",
+                                                     beton_path=beton_path))
+    return contenders
+
+
+def _run_contenders(contenders: dict, repeats: int, threads: int, log) -> dict:
+    """Warm every contender up (untimed: FFCV's numba JIT), then time them in interleaved
+    rounds, so that load drifts hit all alike. FFCV resets torch's thread count (see
+    lmc.data.beton.keep_torch_threads): every contender starts from the same setting, and
+    one that leaves it changed is reported."""
+    for name, (_, _, warm) in contenders.items():
+        log(f"warm-up {name} ...")
+        torch.set_num_threads(threads)
+        warm()
+        if torch.get_num_threads() != threads:
+            log(f"WARNING: {name} left torch with {torch.get_num_threads()} threads instead of {threads}")
+    runs = {name: {"members": m, "train_s": [], "eval_s_excluded": []}
+            for name, (m, _, _) in contenders.items()}
+    for r in range(repeats):
+        for name, (_, run, _) in contenders.items():
+            log(f"round {r + 1}/{repeats}: {name} ...")
+            torch.set_num_threads(threads)
+            train_s, eval_s = run()
+            runs[name]["train_s"].append(train_s)
+            runs[name]["eval_s_excluded"].append(eval_s)
+    return runs
+
+
+def _ratios(runs: dict, setting: dict, statistic: str, epochs: int, n: int, peak: float) -> dict:
+    """Each run's statistics (median, best, the one the ratios use, samples/s), then the
+    ratios, the GEMM-bound ceilings and the FLOP counts."""
+    for r in runs.values():
+        r["median_s"] = statistics.median(r["train_s"])
+        r["best_s"] = min(r["train_s"])
+        r["time_s"] = r[f"{statistic}_s"]                         # the statistic the ratios use
+        r["samples_per_s"] = r["members"] * epochs * n / r["time_s"]         # all members' samples
+        r["samples_per_s_per_member"] = epochs * n / r["time_s"]
+    trainer = runs["resident_m1"]
+    achieved = 6 * matmul_params(setting) * trainer["samples_per_s"]
+    ratios = {
+        "trainer_vs_textbook": trainer["samples_per_s"] / runs["textbook"]["samples_per_s"],
+        "trainer_vs_ffcv": (trainer["samples_per_s"] / runs["ffcv_m1"]["samples_per_s"]
+                            if "ffcv_m1" in runs else None),
+        "flops_fraction": achieved / peak,
+        "pair_vs_one": runs["resident_m2"]["time_s"] / trainer["time_s"],
+    }
+    if "resident_m6" in runs:
+        ratios["three_pairs_vs_one"] = runs["resident_m6"]["time_s"] / trainer["time_s"]
+    for m in (1, 2, 6):
+        if f"plain_m{m}" in runs:
+            plain, resident = runs[f"plain_m{m}"]["time_s"], runs[f"resident_m{m}"]["time_s"]
+            ratios[f"plain_vs_trainer_m{m}"] = plain / resident
+    # The GEMM-bound ceiling: one member's epoch if its GEMMs ran at the matmul peak and
+    # nothing else cost anything.
+    ideal_epoch_s = executed_gemm_flops_per_sample(setting) * n / peak
+    ceilings = {"ideal_epoch_s": ideal_epoch_s,
+                "trainer_vs_textbook": runs["textbook"]["time_s"] / epochs / ideal_epoch_s,
+                "trainer_epoch_over_ideal": trainer["time_s"] / epochs / ideal_epoch_s}
+    executed = executed_gemm_flops_per_sample(setting) * trainer["samples_per_s"]
+    return {"ratios": ratios, "ceilings": ceilings, "achieved": achieved, "executed": executed}
+
+
+def _foreign_cpu(cpu_before, wall_before: float) -> dict | None:
+    """CPU seconds other processes took during the run, and their share of the machine."""
+    cpu_after, wall = cpu_seconds(), time.perf_counter() - wall_before
+    if not (cpu_before and cpu_after):
+        return None
+    other = max(0.0, (cpu_after[0] - cpu_before[0]) - (cpu_after[1] - cpu_before[1]))
+    return {"other_processes_cpu_s": other, "wall_s": wall, "share_of_machine": other / (wall * cores())}
+
+
 def main(argv=None) -> dict:
     args = parse_args(argv)
     device = torch.device(args.device)
@@ -335,9 +424,7 @@ def main(argv=None) -> dict:
     torch.backends.cuda.matmul.allow_tf32 = False      # fp32 throughout (the trainer's precision)
     torch.backends.cudnn.allow_tf32 = False
     os.makedirs(args.out_dir, exist_ok=True)
-
     tr, te, x_np, y_np = prepare(args)
-    n = len(tr)
     use_ffcv = not args.no_ffcv and ffcv_available()
     if not use_ffcv:
         print("[bench] FFCV not used (--no-ffcv or ffcv not importable): ratio (b) is not measured",
@@ -345,131 +432,63 @@ def main(argv=None) -> dict:
     beton_path = beton_for(args, x_np, y_np) if use_ffcv else None
     torch.set_num_threads(threads)                      # writing a .beton imports ffcv too
     setting = benchmark_setting(args.batch_size, args.epochs)
-    warm_setting = benchmark_setting(args.batch_size, 1)
     init = loop.initial_state(setting, 1)
-    E, R = args.epochs, args.repeats
     log = lambda msg: print(f"[bench] {msg}", file=sys.stderr, flush=True)
-
-    results: dict = {"runs": {}}
     load_before = load_average()
     cpu_before, wall_before = cpu_seconds(), time.perf_counter()
     # matmul ceiling: measured before and after the training runs; the better of the two counts
     mm_sizes, mm_reps = ([2048] if args.smoke else [2048, 4096]), (3 if args.smoke else 5)
     log("matmul (start) ...")
     mm_start = matmul_flops(device, mm_sizes, mm_reps)
-
-    # The contenders, each a closure returning (training seconds, excluded evaluation seconds).
-    loader, n_tb = textbook_loader(args.data_root, args.samples, args.batch_size, args.textbook_workers,
-                                   device)
-    assert n_tb == n
-    contenders = {"textbook": (1, lambda: (run_textbook(loader, E, device), 0.0),
-                               lambda: run_textbook(loader, 1, device, max_steps=3))}
-    for m in [1, 2] + ([] if args.no_multi else [6]):
-        contenders[f"plain_m{m}"] = (m, lambda m=m: (run_plain(init, m, tr, E, args.batch_size, device), 0.0),
-                                     lambda m=m: run_plain(init, m, tr, 1, args.batch_size, device))
-        contenders[f"resident_m{m}"] = (m, lambda m=m: run_trainer(setting, init, m, tr, te, device),
-                                        lambda m=m: run_trainer(warm_setting, init, m, tr, te, device))
-    if use_ffcv:
-        contenders["ffcv_m1"] = (1, lambda: run_trainer(setting, init, 1, tr, te, device, data_path="ffcv",
-                                                        beton_path=beton_path),
-                                 lambda: run_trainer(warm_setting, init, 1, tr, te, device, data_path="ffcv",
-                                                     beton_path=beton_path))
-
-    # FFCV resets torch's thread count (see lmc.data.beton.keep_torch_threads); every contender
-    # starts from the same setting, and a contender that leaves it changed is reported.
-    def set_threads():
-        torch.set_num_threads(threads)
-
-    for name, (_, _, warm) in contenders.items():             # untimed warm-up (FFCV: numba JIT)
-        log(f"warm-up {name} ...")
-        set_threads()
-        warm()
-        if torch.get_num_threads() != threads:
-            log(f"WARNING: {name} left torch with {torch.get_num_threads()} threads instead of {threads}")
-    for name, (m, _, _) in contenders.items():
-        results["runs"][name] = {"members": m, "train_s": [], "eval_s_excluded": []}
-    for r in range(R):                                         # interleaved: load drifts hit all alike
-        for name, (_, run, _) in contenders.items():
-            log(f"round {r + 1}/{R}: {name} ...")
-            set_threads()
-            train_s, eval_s = run()
-            results["runs"][name]["train_s"].append(train_s)
-            results["runs"][name]["eval_s_excluded"].append(eval_s)
-
+    contenders = _contenders(args, setting, benchmark_setting(args.batch_size, 1), init, tr, te, device,
+                             beton_path)
+    runs = _run_contenders(contenders, args.repeats, threads, log)
     log("matmul (end) ...")
-    set_threads()
+    torch.set_num_threads(threads)
     mm_end = matmul_flops(device, mm_sizes, mm_reps)
     mm = {k: max(mm_start[k], mm_end[k]) for k in mm_sizes}
-    peak = max(mm.values())
-
-    # derived numbers
-    for name, r in results["runs"].items():
-        r["median_s"] = statistics.median(r["train_s"])
-        r["best_s"] = min(r["train_s"])
-        r["time_s"] = r[f"{args.statistic}_s"]                         # the statistic the ratios use
-        r["samples_per_s"] = r["members"] * E * n / r["time_s"]         # all members' samples
-        r["samples_per_s_per_member"] = E * n / r["time_s"]
-    runs = results["runs"]
-    p = matmul_params(setting)
-    flops_per_sample = 6 * p
-    achieved = flops_per_sample * runs["resident_m1"]["samples_per_s"]
-    executed = executed_gemm_flops_per_sample(setting) * runs["resident_m1"]["samples_per_s"]
-    ratios = {
-        "trainer_vs_textbook": runs["resident_m1"]["samples_per_s"] / runs["textbook"]["samples_per_s"],
-        "trainer_vs_ffcv": (runs["resident_m1"]["samples_per_s"] / runs["ffcv_m1"]["samples_per_s"]
-                            if "ffcv_m1" in runs else None),
-        "flops_fraction": achieved / peak,
-        "pair_vs_one": runs["resident_m2"]["time_s"] / runs["resident_m1"]["time_s"],
-    }
-    if "resident_m6" in runs:
-        ratios["three_pairs_vs_one"] = runs["resident_m6"]["time_s"] / runs["resident_m1"]["time_s"]
-    for m in (1, 2, 6):
-        if f"plain_m{m}" in runs:
-            plain, trainer = runs[f"plain_m{m}"]["time_s"], runs[f"resident_m{m}"]["time_s"]
-            ratios[f"plain_vs_trainer_m{m}"] = plain / trainer
-    # The GEMM-bound ceiling: one member's epoch if its GEMMs ran at the matmul peak and
-    # nothing else cost anything.
-    ideal_epoch_s = executed_gemm_flops_per_sample(setting) * n / peak
-    ceilings = {"ideal_epoch_s": ideal_epoch_s,
-                "trainer_vs_textbook": runs["textbook"]["time_s"] / E / ideal_epoch_s,
-                "trainer_epoch_over_ideal": runs["resident_m1"]["time_s"] / E / ideal_epoch_s}
-    cpu_after, wall = cpu_seconds(), time.perf_counter() - wall_before
-    foreign = None
-    if cpu_before and cpu_after:
-        other = max(0.0, (cpu_after[0] - cpu_before[0]) - (cpu_after[1] - cpu_before[1]))
-        foreign = {"other_processes_cpu_s": other, "wall_s": wall,
-                   "share_of_machine": other / (wall * cores())}
-    results.update({
-        "foreign_cpu": foreign,
-        "ceilings": ceilings,
-        "date": datetime.date.today().isoformat(),
-        "device": {"type": device.type,
-                   "name": torch.cuda.get_device_name(device) if device.type == "cuda" else cpu_model(),
-                   "cores": cores(), "torch_threads": threads},
-        "torch": torch.__version__,
-        "load_average": {"before": load_before, "after": load_average()},
-        "precision": "float32 (TF32 disabled)",
-        "config": {"dataset": DATASET, "train_samples": n, "test_samples_per_epoch_eval": len(te),
-                   "epochs": E, "batch_size": args.batch_size, "repeats": R, "smoke": args.smoke,
-                   "statistic": args.statistic, "textbook_workers": args.textbook_workers},
-        "flops": {"matmul_params": p, "counted_per_sample": flops_per_sample,
-                  "count": "6 x (784*512 + 512*10) weight parameters of the Linear layers "
-                           "per training sample",
-                  "achieved_flops": achieved,
-                  "executed_gemm_flops_per_sample": executed_gemm_flops_per_sample(setting),
-                  "executed_gemm_flops": executed,
-                  "matmul_flops_by_size": {str(k): v for k, v in mm.items()}, "matmul_peak_flops": peak,
-                  "matmul_flops_start": {str(k): v for k, v in mm_start.items()},
-                  "matmul_flops_end": {str(k): v for k, v in mm_end.items()}},
-        "ratios": ratios,
-        "targets": {k: c for k in ratios
-                    if ratios[k] is not None and (c := check(device.type, k, ratios[k])) is not None},
-    })
+    derived = _ratios(runs, setting, args.statistic, args.epochs, len(tr), max(mm.values()))
+    results = _record(args, device, threads, setting, len(tr), len(te), runs, derived, mm, mm_start, mm_end)
+    results.update(foreign_cpu=_foreign_cpu(cpu_before, wall_before),
+                   load_average={"before": load_before, "after": load_average()})
     print_report(results)
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
     return results
+
+
+def _record(args, device: torch.device, threads: int, setting: dict, n: int, n_test: int, runs: dict,
+            derived: dict, mm: dict, mm_start: dict, mm_end: dict) -> dict:
+    """Everything the benchmark measured, as the JSON it writes."""
+    p, ratios = matmul_params(setting), derived["ratios"]
+    return {
+        "runs": runs,
+        "ceilings": derived["ceilings"],
+        "date": datetime.date.today().isoformat(),
+        "device": {"type": device.type,
+                   "name": torch.cuda.get_device_name(device) if device.type == "cuda" else cpu_model(),
+                   "cores": cores(), "torch_threads": threads},
+        "torch": torch.__version__,
+        "precision": "float32 (TF32 disabled)",
+        "config": {"dataset": DATASET, "train_samples": n, "test_samples_per_epoch_eval": n_test,
+                   "epochs": args.epochs, "batch_size": args.batch_size, "repeats": args.repeats,
+                   "smoke": args.smoke, "statistic": args.statistic,
+                   "textbook_workers": args.textbook_workers},
+        "flops": {"matmul_params": p, "counted_per_sample": 6 * p,
+                  "count": "6 x (784*512 + 512*10) weight parameters of the Linear layers "
+                           "per training sample",
+                  "achieved_flops": derived["achieved"],
+                  "executed_gemm_flops_per_sample": executed_gemm_flops_per_sample(setting),
+                  "executed_gemm_flops": derived["executed"],
+                  "matmul_flops_by_size": {str(k): v for k, v in mm.items()},
+                  "matmul_peak_flops": max(mm.values()),
+                  "matmul_flops_start": {str(k): v for k, v in mm_start.items()},
+                  "matmul_flops_end": {str(k): v for k, v in mm_end.items()}},
+        "ratios": ratios,
+        "targets": {k: c for k in ratios
+                    if ratios[k] is not None and (c := check(device.type, k, ratios[k])) is not None},
+    }
 
 
 def print_report(res: dict) -> None:

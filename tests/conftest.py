@@ -55,7 +55,7 @@ os.environ["LMC_EXTRA_IDX_SHA256"] = str(_ACCEPTED_IDX)
 
 def accept_idx(folder: Path, dataset: str = "mnist") -> None:
     """Accept the content of every idx file in `folder` (gzipped or not) as `dataset`'s,
-    for this test session only (lmc.data.sources.EXTRA_IDX_ENV)."""
+    for this test session only (lmc.data.idx.EXTRA_IDX_ENV)."""
     accepted = json.loads(_ACCEPTED_IDX.read_text()) if _ACCEPTED_IDX.exists() else {}
     for path in sorted(folder.glob("*-ubyte*")):
         raw = path.read_bytes()

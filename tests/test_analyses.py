@@ -95,7 +95,8 @@ def test_shared_init_false_is_a_new_setting_and_existing_ids_stay():
                "schedule": "constant", "weight_decay": 0.0, "augment": "none", "seed": 0, "depth": 2,
                "width": 8, "slope": 0.0, "momentum": 0.9}
     shared = train_settings.canonical(setting)
-    assert "shared_init" not in shared and train_settings.canonical({**setting, "shared_init": True}) == shared
+    assert "shared_init" not in shared
+    assert train_settings.canonical({**setting, "shared_init": True}) == shared
     assert train_settings.run_id({**setting, "shared_init": True}) == train_settings.run_id(setting)
     independent = {**setting, "shared_init": False}
     assert train_settings.run_id(independent) != train_settings.run_id(setting)
@@ -153,7 +154,8 @@ def test_tables_gain_aligned_rows_with_their_numbers():
     assert set(t.numbers["path"]) == {"naive", "aligned"}
     al = t.numbers[t.numbers["path"] == "aligned"]
     assert set(al["metric"]) == {"error_barrier"} and al["mean"].round(6).tolist() == [6, 16, 6, 16]
-    t1 = aligned_rows.with_aligned(paper_tables.figure2, _agg(0.0))       # a row per setting: its twin under it
+    t1 = aligned_rows.with_aligned(paper_tables.figure2, _agg(0.0))   # a row per setting, its twin under it
     assert [r[0] for r in t1.rows] == ["MLP", "MLP (aligned)"] and t1.rows[1][1:] == t1.rows[0][1:]
     naive_only = _agg(0.0).drop(columns=[c for c in _agg(0).columns if c.startswith("aligned_")])
-    assert [r[0] for r in aligned_rows.with_aligned(paper_tables.table2, naive_only).rows][:2] == ["%B_train", "%B_test"]
+    rows = aligned_rows.with_aligned(paper_tables.table2, naive_only).rows
+    assert [r[0] for r in rows][:2] == ["%B_train", "%B_test"]

@@ -15,7 +15,7 @@ import yaml
 
 from lmc.config import artefacts, grid
 from lmc.data import datasets
-from lmc.nn.models import toeplitz_width
+from lmc.nn.patch_models import toeplitz_width
 from lmc.report import render, summary
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -241,10 +241,11 @@ def test_changed_arrays_are_named_by_the_dag_check_and_the_reader(tmp_path, beto
 
 def test_jobs_check_their_data_before_touching_outputs(tmp_path, betons):
     train, test = _copy_beton(betons, "train", tmp_path), _copy_beton(betons, "test", tmp_path)
-    s = train_settings.canonical(dict(dataset="mnist", model="mlp", depth=2, width=16, slope=0.0, optimizer="sgd",
-                            lr=0.1, momentum=0.9, adam_betas=[0.9, 0.999], batch_size=64, epochs=1,
-                            warmup_fraction=0.0, schedule="constant", weight_decay=0.0, augment="none",
-                            seed=0, init="torch_default", init_scale=1.0))
+    s = train_settings.canonical(
+        dict(dataset="mnist", model="mlp", depth=2, width=16, slope=0.0, optimizer="sgd",
+             lr=0.1, momentum=0.9, adam_betas=[0.9, 0.999], batch_size=64, epochs=1,
+             warmup_fraction=0.0, schedule="constant", weight_decay=0.0, augment="none",
+             seed=0, init="torch_default", init_scale=1.0))
     outputs = job_outputs(tmp_path / "run", [0])
     for path in outputs.values():
         Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,7 @@ import pytest
 import torch
 from conftest import accept_idx
 
-from lmc.data import beton, datasets, sources, tiny_imagenet
+from lmc.data import beton, datasets, idx, sources, tiny_imagenet
 
 RNG = np.random.default_rng(0)
 
@@ -62,7 +62,7 @@ def _write_idx(folder: Path, arrays: dict[str, np.ndarray], gz: bool) -> None:
 
 
 def _assert_mnist(root: Path, name: str, arrays: dict[str, np.ndarray]) -> None:
-    for split, (img, lbl) in sources.IDX_FILES.items():
+    for split, (img, lbl) in idx.IDX_FILES.items():
         x, y = sources.load_split(name, root, split)
         assert x.dtype == np.uint8 and y.dtype == np.int64
         assert x.shape == (len(arrays[img]), 1, 28, 28)
@@ -139,7 +139,7 @@ def test_import_local_rejects_bad_files(tmp_path, spoil, fname, expected):
     if spoil is not _cut_gzip:
         accept_idx(tmp_path / "src")    # even content one vouches for must be well-formed
     with pytest.raises(sources.DatasetError) as err:
-        sources.import_local("mnist", tmp_path / "src", tmp_path / "root")
+        idx.import_local("mnist", tmp_path / "src", tmp_path / "root")
     message = _one_line(err)
     assert expected in message and fname.removesuffix(".gz") in message
 
@@ -148,7 +148,7 @@ def test_import_local_header_failure_leaves_nothing_in_raw(tmp_path):
     _write_idx(tmp_path / "src", _mnist_arrays(), gz=True)
     _bad_magic(tmp_path / "src" / "train-images-idx3-ubyte.gz")
     with pytest.raises(sources.DatasetError):
-        sources.import_local("mnist", tmp_path / "src", tmp_path / "root")
+        idx.import_local("mnist", tmp_path / "src", tmp_path / "root")
     assert list((tmp_path / "root" / "MNIST" / "raw").iterdir()) == []
 
 
@@ -156,7 +156,7 @@ def test_import_local_fashion_mnist_rejects_fabricated_content(tmp_path):
     # Fashion-MNIST's real content hashes are known: fabricated files must not pass
     _write_idx(tmp_path / "src", _mnist_arrays(), gz=True)
     with pytest.raises(sources.DatasetError) as err:
-        sources.import_local("fashion_mnist", tmp_path / "src", tmp_path / "root")
+        idx.import_local("fashion_mnist", tmp_path / "src", tmp_path / "root")
     assert "is not the real Fashion-MNIST file train-images-idx3-ubyte" in _one_line(err)
     assert not (tmp_path / "root" / "FashionMNIST" / "raw" / "train-images-idx3-ubyte").exists()
 
@@ -168,7 +168,7 @@ def test_import_local_mnist_refuses_unvouched_content(tmp_path):
     for fname, array in arrays.items():     # written without accept_idx
         (tmp_path / "src" / (fname + ".gz")).write_bytes(gzip.compress(_idx(array)))
     with pytest.raises(sources.DatasetError) as err:
-        sources.import_local("mnist", tmp_path / "src", tmp_path / "root")
+        idx.import_local("mnist", tmp_path / "src", tmp_path / "root")
     message = _one_line(err)
     assert message.startswith(f"{tmp_path / 'src' / 'train-images-idx3-ubyte.gz'}: decompressed content")
     assert "is not the real MNIST file train-images-idx3-ubyte" in message
@@ -187,10 +187,10 @@ def test_import_local_accepts_dotted_uncompressed_names(tmp_path):
 def test_extra_hashes_file_unreadable_is_one_line(tmp_path, monkeypatch):
     _write_idx(tmp_path / "src", _mnist_arrays(), gz=True)
     (tmp_path / "bad.json").write_text("{not json")
-    monkeypatch.setenv(sources.EXTRA_IDX_ENV, str(tmp_path / "bad.json"))
+    monkeypatch.setenv(idx.EXTRA_IDX_ENV, str(tmp_path / "bad.json"))
     with pytest.raises(sources.DatasetError) as err:
-        sources.import_local("mnist", tmp_path / "src", tmp_path / "root")
-    assert f"{tmp_path / 'bad.json'} (environment variable {sources.EXTRA_IDX_ENV}): not a readable JSON" in (
+        idx.import_local("mnist", tmp_path / "src", tmp_path / "root")
+    assert f"{tmp_path / 'bad.json'} (environment variable {idx.EXTRA_IDX_ENV}): not a readable JSON" in (
         _one_line(err))
 
 
@@ -228,7 +228,7 @@ def test_real_mnist_one_flipped_byte_is_refused(tmp_path):
     content[5000] ^= 0x01                           # one pixel of one image, header intact
     (src / "t10k-images-idx3-ubyte.gz").write_bytes(gzip.compress(bytes(content)))
     with pytest.raises(sources.DatasetError) as err:
-        sources.import_local("mnist", src, tmp_path / "root")
+        idx.import_local("mnist", src, tmp_path / "root")
     message = _one_line(err)
     assert message.startswith(f"{src / 't10k-images-idx3-ubyte.gz'}: decompressed content")
     assert "not the real MNIST file t10k-images-idx3-ubyte" in message
@@ -237,10 +237,10 @@ def test_real_mnist_one_flipped_byte_is_refused(tmp_path):
 
 def test_import_local_missing_folder_and_non_idx_dataset(tmp_path):
     with pytest.raises(sources.DatasetError) as err:
-        sources.import_local("fashion_mnist", tmp_path / "nowhere", tmp_path / "root")
+        idx.import_local("fashion_mnist", tmp_path / "nowhere", tmp_path / "root")
     assert "does not exist" in _one_line(err) and "offline_sources.fashion_mnist" in str(err.value)
     with pytest.raises(sources.DatasetError) as err:
-        sources.import_local("cifar10", tmp_path, tmp_path / "root")
+        idx.import_local("cifar10", tmp_path, tmp_path / "root")
     assert "original archive" in _one_line(err)
 
 

@@ -17,7 +17,8 @@ from torch import nn
 from lmc.config import checks as lmc_config
 from lmc.config import grid
 from lmc.nn.initialisation import INIT_SCHEMES
-from lmc.nn.models import CNN, MLP, AttentionViT, LocallyConnected, build_model, table3_counts
+from lmc.nn.models import MLP, build_model, table3_counts
+from lmc.nn.patch_models import CNN, AttentionViT, LocallyConnected
 from lmc.report import names, summary
 from lmc.train import loop
 from lmc.train import settings as train_settings
@@ -285,7 +286,7 @@ def test_init_is_part_of_every_run_id(model, extra):
     canon = train_settings.canonical(s)
     assert (canon["init"] == "torch_default" and canon["init_scale"] == 1.0
             and isinstance(canon["init_scale"], float))
-    assert train_settings.run_id(s) == train_settings.run_id({**s, "init_scale": 1})          # 1 and 1.0: one run
+    assert train_settings.run_id(s) == train_settings.run_id({**s, "init_scale": 1})   # 1 and 1.0: one run
     assert train_settings.run_id(s) != train_settings.run_id({**s, "init": "kaiming_normal"})
     assert train_settings.run_id(s) != train_settings.run_id({**s, "init_scale": 0.5})
     with pytest.raises(grid.GridError, match="init"):

@@ -11,17 +11,8 @@ from torch.func import functional_call
 
 from lmc.data import beton
 from lmc.nn import stacked
-from lmc.nn.models import (
-    CNN,
-    MLP,
-    AttentionViT,
-    LocallyConnected,
-    build_model,
-    parameter_count,
-    table3_counts,
-    toeplitz_twins,
-    toeplitz_width,
-)
+from lmc.nn.models import MLP, build_model, parameter_count, table3_counts
+from lmc.nn.patch_models import CNN, AttentionViT, LocallyConnected, toeplitz_twins, toeplitz_width
 from lmc.train import loop
 from lmc.train import settings as train_settings
 
@@ -187,10 +178,11 @@ def test_stacked_members_match_individual_runs(kind):
 
 
 def _setting(kind: str) -> dict:
-    return train_settings.canonical({"dataset": "mnist", "model": kind, "optimizer": "sgd", "lr": 0.01, "momentum": 0.9,
-                           "batch_size": 16, "epochs": 1, "warmup_fraction": 0.0, "schedule": "constant",
-                           "weight_decay": 0.0, "augment": False, "seed": 0, "init": "torch_default",
-                           "init_scale": 1.0, **SMALL[kind]})
+    return train_settings.canonical(
+        {"dataset": "mnist", "model": kind, "optimizer": "sgd", "lr": 0.01, "momentum": 0.9,
+         "batch_size": 16, "epochs": 1, "warmup_fraction": 0.0, "schedule": "constant",
+         "weight_decay": 0.0, "augment": False, "seed": 0, "init": "torch_default",
+         "init_scale": 1.0, **SMALL[kind]})
 
 
 @pytest.mark.parametrize("kind", ["cnn", "lcn", "vit"])

@@ -15,10 +15,11 @@ from conftest import job_outputs
 
 from lmc.train import settings as train_settings
 
-SETTING = train_settings.canonical(dict(dataset="mnist", model="mlp", depth=3, width=256, slope=0.0, optimizer="adam",
-                              lr=0.001, momentum=0.9, adam_betas=[0.9, 0.999], batch_size=32, epochs=8,
-                              warmup_fraction=0.1, schedule="cosine", weight_decay=0.0, augment="none",
-                              seed=0, init="torch_default", init_scale=1.0))
+SETTING = train_settings.canonical(
+    dict(dataset="mnist", model="mlp", depth=3, width=256, slope=0.0, optimizer="adam",
+         lr=0.001, momentum=0.9, adam_betas=[0.9, 0.999], batch_size=32, epochs=8,
+         warmup_fraction=0.1, schedule="cosine", weight_decay=0.0, augment="none",
+         seed=0, init="torch_default", init_scale=1.0))
 # a packed job: both pairs of the setting as one computation (4 members)
 PAIRS = [0, 1]
 OUTPUTS = [f"pair{k}/{name}" for k in PAIRS

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import filecmp
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -130,8 +131,7 @@ def test_snapshot_at_the_last_epoch_gives_the_final_barrier(digits_splits, tmp_p
         tr,
         te,
         "cpu",
-        snapshot_epochs=[1, 3],
-        on_snapshot=lambda e, ms: shots.setdefault(e, ms),
+        dynamics=loop.Dynamics(snapshot_epochs=[1, 3], on_snapshot=lambda e, ms: shots.setdefault(e, ms)),
     )
     plain = loop.train_pair(s, train_settings.pair_seeds(s, 0), tr, te, "cpu")
     assert sorted(shots) == [1, 3]
@@ -178,74 +178,77 @@ def _run(monkeypatch, kill_at, job):
     return True
 
 
+def _dynamics_jobs(folder: Path, s: dict, betons: dict, points: dict) -> list:
+    """The three dynamics jobs of one setting writing into `folder`: trunk, spawn, pair with
+    snapshots (each with a checkpoint every epoch)."""
+    common = dict(train_beton=betons["train"], test_beton=betons["test"], device="cpu", checkpoint_every=1)
+    folder.mkdir(exist_ok=True)
+    trunk = {
+        "states": {n: str(folder / f"{n}.pt") for n in points},
+        "metrics": str(folder / "tm.csv"),
+        "seeds": str(folder / "ts.json"),
+    }
+    spawned = {
+        n: {
+            p: {
+                k: str(folder / f"{k}{p}_{n}.{e}")
+                for k, e in (("a", "pt"), ("b", "pt"), ("metrics", "csv"), ("seeds", "json"))
+            }
+            for p in (0, 1)
+        }
+        for n in points
+    }
+    pair = {
+        train.output_key(k, 0, 0): str(folder / f"pair_{k}.{e}")
+        for k, e in (("init", "pt"), ("a", "pt"), ("b", "pt"), ("metrics", "csv"), ("seeds", "json"),
+                     ("provenance", "json"))
+    }
+    pair.update({train.snapshot_key(m, t, 0, 0): str(folder / f"{m}_e{t}.pt")
+                 for m in "ab" for t in (1, 2, 3)})
+    return [
+        lambda: dynamics.trunk_job(
+            s,
+            pairs=[0, 1],
+            unit="epochs",
+            points=points,
+            outputs=trunk,
+            state_path=str(folder / "trunk_state.pt"),
+            **common,
+        ),
+        lambda: dynamics.spawn_job(
+            s,
+            trunks=trunk["states"],
+            pairs=[0, 1],
+            outputs=spawned,
+            state_paths={n: str(folder / f"spawn_state_{n}.pt") for n in points},
+            **common,
+        ),
+        lambda: train.train_job(
+            [s],
+            [[train_settings.pair_seeds(s, 0)]],
+            dict(betons),
+            [0],
+            outputs=pair,
+            state_path=str(folder / "pair_state.pt"),
+            snapshot_epochs=[1, 2, 3],
+            device="cpu",
+            checkpoint_every=1,
+        ),
+    ]
+
+
 def test_killed_dynamics_jobs_resume_byte_identical(betons, tmp_path, monkeypatch):
     s = setting(epochs=3)
     settings_json = tmp_path / "setting.json"
     settings_json.write_text(json.dumps(s))
-    common = dict(train_beton=betons["train"], test_beton=betons["test"], device="cpu", checkpoint_every=1)
     points = {"epoch0.5": 0.5, "epoch2": 2}  # steps 4 and 16 of 24
 
-    def jobs(folder):
-        folder.mkdir(exist_ok=True)
-        trunk = {
-            "states": {n: str(folder / f"{n}.pt") for n in points},
-            "metrics": str(folder / "tm.csv"),
-            "seeds": str(folder / "ts.json"),
-        }
-        spawned = {
-            n: {
-                p: {
-                    k: str(folder / f"{k}{p}_{n}.{e}")
-                    for k, e in (("a", "pt"), ("b", "pt"), ("metrics", "csv"), ("seeds", "json"))
-                }
-                for p in (0, 1)
-            }
-            for n in points
-        }
-        pair = {
-            train.output_key(k, 0, 0): str(folder / f"pair_{k}.{e}")
-            for k, e in (("init", "pt"), ("a", "pt"), ("b", "pt"), ("metrics", "csv"), ("seeds", "json"),
-                         ("provenance", "json"))
-        }
-        pair.update({train.snapshot_key(m, t, 0, 0): str(folder / f"{m}_e{t}.pt")
-                     for m in "ab" for t in (1, 2, 3)})
-        return [
-            lambda: dynamics.trunk_job(
-                s,
-                pairs=[0, 1],
-                unit="epochs",
-                points=points,
-                outputs=trunk,
-                state_path=str(folder / "trunk_state.pt"),
-                **common,
-            ),
-            lambda: dynamics.spawn_job(
-                s,
-                trunks=trunk["states"],
-                pairs=[0, 1],
-                outputs=spawned,
-                state_paths={n: str(folder / f"spawn_state_{n}.pt") for n in points},
-                **common,
-            ),
-            lambda: train.train_job(
-                [s],
-                [[train_settings.pair_seeds(s, 0)]],
-                dict(betons),
-                [0],
-                outputs=pair,
-                state_path=str(folder / "pair_state.pt"),
-                snapshot_epochs=[1, 2, 3],
-                device="cpu",
-                checkpoint_every=1,
-            ),
-        ]
-
-    for job in jobs(tmp_path / "reference"):
+    for job in _dynamics_jobs(tmp_path / "reference", s, betons, points):
         assert _run(monkeypatch, None, job)
     # killed after the checkpoint of epoch 1 (trunk) or 2 (spawned, pair), then run again; the
     # spawn job in its second point (epoch2, steps 16..23), the first one done
     killed = tmp_path / "killed"
-    for job, kill in zip(jobs(killed), (12, (20, 2), 20)):
+    for job, kill in zip(_dynamics_jobs(killed, s, betons, points), (12, (20, 2), 20)):
         assert not _run(monkeypatch, kill, job)
         if kill == (20, 2):       # the finished point's state is kept: it resumes, not restarts
             assert (killed / "spawn_state_epoch0.5.pt").exists()

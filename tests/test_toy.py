@@ -1,4 +1,5 @@
-"""The two-parameter toy example (lmc.analyses.toy) and the path shapes (lmc.analyses.geometry_over_training.shape)."""
+"""The two-parameter toy example (lmc.analyses.toy) and the path shapes
+(lmc.analyses.geometry_over_training.shape)."""
 from __future__ import annotations
 
 import numpy as np

@@ -8,15 +8,16 @@ import pytest
 import torch
 
 from lmc.data import beton, sources
-from lmc.train import loop
+from lmc.train import batches, loop
 from lmc.train import settings as train_settings
 
 
 def _setting(dataset: str, epochs: int = 3) -> dict:
-    return train_settings.canonical(dict(dataset=dataset, model="mlp", depth=3, width=32, slope=0.1, optimizer="sgd",
-                               lr=0.05, momentum=0.9, batch_size=64, epochs=epochs, warmup_fraction=0.2,
-                               schedule="cosine", weight_decay=1e-4, augment=False, seed=0,
-                               init="torch_default", init_scale=1.0))
+    return train_settings.canonical(
+        dict(dataset=dataset, model="mlp", depth=3, width=32, slope=0.1, optimizer="sgd",
+             lr=0.05, momentum=0.9, batch_size=64, epochs=epochs, warmup_fraction=0.2,
+             schedule="cosine", weight_decay=1e-4, augment=False, seed=0,
+             init="torch_default", init_scale=1.0))
 
 
 def _fabricated(shape, n: int, seed: int = 0):
@@ -40,9 +41,9 @@ def test_prenormalised_split_gives_identical_training(monkeypatch, dataset):
     s = _setting(dataset)
     init = loop.initial_state(s, 11)
     fast = loop.train_members(s, init, [1, 2], tr, te, "cpu")
-    assert loop._prenormalised(tr, beton.normaliser(dataset, "cpu")) is not None
-    monkeypatch.setattr(loop, "PRENORMALISE_MAX_BYTES", 0)          # force per-batch normalisation
-    assert loop._prenormalised(tr, beton.normaliser(dataset, "cpu")) is None
+    assert batches.prenormalised(tr, beton.normaliser(dataset, "cpu")) is not None
+    monkeypatch.setattr(batches, "PRENORMALISE_MAX_BYTES", 0)          # force per-batch normalisation
+    assert batches.prenormalised(tr, beton.normaliser(dataset, "cpu")) is None
     slow = loop.train_members(s, init, [1, 2], tr, te, "cpu")
     _same(fast, slow)
 

@@ -28,7 +28,8 @@ class PairFiles:
     setting_json: str | os.PathLike
     metrics_csv: str | os.PathLike
     interpolation_csv: str | os.PathLike
-    aligned_csv: str | os.PathLike = ""    # the aligned path (lmc.analyses.alignment), where the artefact aligns
+    # the aligned path (lmc.analyses.alignment), where the artefact aligns
+    aligned_csv: str | os.PathLike = ""
     align_method: str = ""                 # how B was aligned (weight, activation)
 
 

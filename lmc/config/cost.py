@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -174,6 +175,34 @@ def along_training_points(config: Mapping[str, Any], artefact: str) -> int:
     return len(spec.get("snapshot_epochs", []))
 
 
+def _analyses_cost(config: Mapping[str, Any], artefact: str, entries: Sequence[Mapping[str, Any]],
+                   analysed: set[tuple[str, str]], over_training: set[str]) -> tuple[float, int]:
+    """FLOPs and jobs of the analyses of an artefact's settings not analysed before
+    (`analysed`: (run id, analysis); `over_training`: datasets that already have a
+    path_derivatives_over_training job; both updated)."""
+    extra, job_count = 0.0, 0
+    packed: set[tuple[str, str]] = set()  # (analysis, dataset) with a job for this artefact
+    for e in entries:
+        for analysis in e.get("analyses", []):
+            if (e["run_id"], analysis) not in analysed:
+                analysed.add((e["run_id"], analysis))
+                extra += analysis_cost(e["setting"], analysis, config["pairs"], config)
+                if analysis == "plane":
+                    job_count += 1        # one plane job per setting, every pair
+                elif (analysis, e["setting"]["dataset"]) not in packed:
+                    packed.add((analysis, e["setting"]["dataset"]))
+                    job_count += 1        # one job per artefact, dataset and analysis
+    if artefacts.ARTEFACTS[artefact].kind != "pairs":     # derivatives at every t or k > 0
+        for e in {e["run_id"]: e for e in entries}.values():
+            if "derivatives" in e.get("analyses", []):
+                extra += along_training_points(config, artefact) * analysis_cost(
+                    e["setting"], "derivatives", config["pairs"], config)
+                if e["setting"]["dataset"] not in over_training:
+                    over_training.add(e["setting"]["dataset"])
+                    job_count += 1        # one path_derivatives_over_training job per dataset
+    return extra, job_count
+
+
 def cost_table(config: Mapping[str, Any]) -> pd.DataFrame:
     """One row per artefact: new settings (not already counted under an earlier artefact),
     pairs, the training and interpolation jobs they take (a bundle counted under the
@@ -210,26 +239,8 @@ def cost_table(config: Mapping[str, Any]) -> pd.DataFrame:
             floor += sum(c["steps"] for c in extra) * STEP_OVERHEAD_S
             job_count += sum(c["jobs"] for c in extra)
         compute = sum(c["train_flops"] + c["eval_flops"] for c in costs) / ASSUMED_FLOPS
-        extra = 0.0
-        packed: set[tuple[str, str]] = set()  # (analysis, dataset) with a job for this artefact
-        for e in entries:
-            for analysis in e.get("analyses", []):
-                if (e["run_id"], analysis) not in analysed:
-                    analysed.add((e["run_id"], analysis))
-                    extra += analysis_cost(e["setting"], analysis, config["pairs"], config)
-                    if analysis == "plane":
-                        job_count += 1        # one plane job per setting, every pair
-                    elif (analysis, e["setting"]["dataset"]) not in packed:
-                        packed.add((analysis, e["setting"]["dataset"]))
-                        job_count += 1        # one job per artefact, dataset and analysis
-        if artefacts.ARTEFACTS[artefact].kind != "pairs":     # derivatives at every t or k > 0
-            for e in {e["run_id"]: e for e in entries}.values():
-                if "derivatives" in e.get("analyses", []):
-                    extra += along_training_points(config, artefact) * analysis_cost(
-                        e["setting"], "derivatives", config["pairs"], config)
-                    if e["setting"]["dataset"] not in over_training:
-                        over_training.add(e["setting"]["dataset"])
-                        job_count += 1        # one path_derivatives_over_training job per dataset
+        extra, analysis_jobs = _analyses_cost(config, artefact, entries, analysed, over_training)
+        job_count += analysis_jobs
         rows.append({"artefact": artefact, "settings": len(entries), "new_settings": len(new),
                      "pairs": len(new) * config["pairs"], "jobs": job_count,
                      "train_pflop": sum(c["train_flops"] for c in costs) / 1e15,
@@ -262,6 +273,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("configs", nargs="*", default=["config.yaml"], help="config.yaml, then presets")
     args = parser.parse_args(argv)
+    missing = [p for p in args.configs if not os.path.isfile(p)]
+    if missing:
+        parser.exit(2, f"{missing[0]}: no such config file (config.yaml is at the repository root; presets "
+                       f"under config/, e.g. python -m lmc.config.cost config.yaml config/quick.yaml)\n")
     config = load(args.configs)
     table = cost_table(config)
     with pd.option_context("display.float_format", "{:,.3g}".format, "display.width", 120):

@@ -179,7 +179,8 @@ def plan_line(jobs: int, cores: int, gflops_per_core: float, measured: Measureme
                     f"to estimate from; {rate}.")
         eta = cost_estimate_s(pflop, jobs, cores, gflops_per_core)
         return (f"{jobs} jobs to run (snakemake -n), about {minutes(eta)} on {cores} cores from "
-                f"`python -m lmc.config.cost`: {pflop:.3f} PFLOP at {gflops_per_core:.0f} GFLOP/s per core (this "
+                f"`python -m lmc.config.cost`: {pflop:.3f} PFLOP at {gflops_per_core:.0f} GFLOP/s per core "
+                f"(this "
                 f"machine's 1-thread fp32 matmul, now), plus {STARTUP_S} s start-up per job (no measured "
                 f"run in {source} yet).")
     eta = estimate_s(measured, jobs, cores, gflops_per_core)

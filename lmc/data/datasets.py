@@ -1,6 +1,7 @@
 """The dataset registry: names, shapes, class counts, split sizes and normalisation
 statistics. Nothing here reads data or imports a loader, so the workflow, the schema
-test, the tables and the dataset modules (`lmc.data.sources`, `lmc.data.beton`, `lmc.data.tiny_imagenet`) can all use
+test, the tables and the dataset modules (`lmc.data.sources`, `lmc.data.beton`,
+`lmc.data.tiny_imagenet`) can all use
 the one list without importing each other."""
 from __future__ import annotations
 

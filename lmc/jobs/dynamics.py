@@ -23,7 +23,7 @@ from lmc.util.logs import log
 def _per_pair(metrics: pd.DataFrame, members: Sequence[str]) -> list[pd.DataFrame]:
     """Split the metrics of members (a0, b0, a1, b1, ...) into one frame per pair, its
     members named a and b (as a pair's own metrics.csv)."""
-    index = {loop._member_name(m): m for m in range(len(members))}
+    index = {loop.member_name(m): m for m in range(len(members))}
     frames = []
     for i in range(0, len(members), 2):
         rows = metrics[metrics["member"].map(index).isin([i, i + 1])].copy()
@@ -65,25 +65,15 @@ def trunk_job(
             for name in (n for n, s in steps.items() if s == step):
                 io.save_state({**state, "pairs": list(pairs)}, snapshots.staged(states[name]))
 
-        result = spawn.train_trunks(
-            setting,
-            pairs,
-            tr,
-            te,
-            dev,
-            sorted(set(steps.values())),
-            save,
-            data_path=data_path,
-            train_beton=train_beton,
-            state_path=state_path,
-            checkpoint_every=checkpoint_every,
-        )
+        result = spawn.train_trunks(setting, pairs, tr, te, dev, sorted(set(steps.values())), save,
+                                    data_path=data_path, train_beton=train_beton, state_path=state_path,
+                                    checkpoint_every=checkpoint_every)
     missing = [n for n in steps if not os.path.exists(snapshots.staged(states[n]))]
     if missing:
         raise RuntimeError(f"every trunk diverged before the spawn point(s) {', '.join(missing)}")
     snapshots.publish(states[n] for n in steps)
     metrics = result.metrics.copy()
-    metrics["pair"] = metrics["member"].map({loop._member_name(m): p for m, p in enumerate(pairs)})
+    metrics["pair"] = metrics["member"].map({loop.member_name(m): p for m, p in enumerate(pairs)})
     io.write_csv(metrics.drop(columns="member"), outputs["metrics"])
     io.write_json(
         {

@@ -78,7 +78,8 @@ def train_job(settings: Sequence[Mapping[str, Any]], seeds: Sequence[Sequence[Ma
         result = loop.train_members(member_settings, inits, order_seeds, tr, te, dev, data_path=data_path,
                                      train_beton=betons["train"], state_path=state_path,
                                      checkpoint_every=checkpoint_every, names=names,
-                                     snapshot_epochs=list(shots.paths), on_snapshot=shots.save)
+                                     dynamics=loop.Dynamics(snapshot_epochs=list(shots.paths),
+                                                            on_snapshot=shots.save))
     shots.finish(result.members)
     finished = time.time()
     record = provenance.collect(dev, provenance.process_start(), result.compute_started, finished, code)
@@ -86,18 +87,9 @@ def train_job(settings: Sequence[Mapping[str, Any]], seeds: Sequence[Sequence[Ma
     log.info("start-up %.1f s, compute %.1f s, wall-clock %.1f s", record["startup_seconds"],
              finished - result.compute_started, record["wall_seconds"])
     for a in range(0, len(members), 2):
-        (i, k, _), b = members[a], a + 1
-        def out(name: str) -> str:
-            return outputs[output_key(name, i, k)]
-        io.save_weights(result.inits[a], out("init"))
-        io.save_weights(result.members[a], out("a"))
-        io.save_weights(result.members[b], out("b"))
-        rows = result.metrics[result.metrics["member"].isin([names[a], names[b]])]
-        rows = rows.assign(member=rows["member"].map({names[a]: "a", names[b]: "b"})).reset_index(drop=True)
-        io.write_csv(rows, out("metrics"))
-        io.write_json({**dict(seeds[i][pairs.index(k)]),
-                       "diverged": {"a": result.diverged[a], "b": result.diverged[b]}}, out("seeds"))
-        io.write_json(record, out("provenance"))
+        i, k, _ = members[a]
+        _write_pair(result, a, names, {n: outputs[output_key(n, i, k)] for n in PAIR_FILES},
+                    seeds[i][pairs.index(k)], record)
     for i, setting in enumerate(settings):
         if setting_key(i) in outputs:
             io.write_json(dict(setting), outputs[setting_key(i)])
@@ -107,6 +99,22 @@ def train_job(settings: Sequence[Mapping[str, Any]], seeds: Sequence[Sequence[Ma
         if os.path.exists(path):
             os.unlink(path)
     return result
+
+
+def _write_pair(result: loop.TrainResult, a: int, names: Sequence[str], files: Mapping[str, str],
+                seeds: Mapping[str, int], record: Mapping[str, Any]) -> None:
+    """The files of the pair whose A is member `a` of the training (B is member a + 1):
+    init, a, b, metrics (members renamed a and b), seeds with divergence, provenance."""
+    b = a + 1
+    io.save_weights(result.inits[a], files["init"])
+    io.save_weights(result.members[a], files["a"])
+    io.save_weights(result.members[b], files["b"])
+    rows = result.metrics[result.metrics["member"].isin([names[a], names[b]])]
+    rows = rows.assign(member=rows["member"].map({names[a]: "a", names[b]: "b"})).reset_index(drop=True)
+    io.write_csv(rows, files["metrics"])
+    diverged = {"a": result.diverged[a], "b": result.diverged[b]}
+    io.write_json({**dict(seeds), "diverged": diverged}, files["seeds"])
+    io.write_json(record, files["provenance"])
 
 
 CODE_TAG = ".code"
@@ -153,6 +161,7 @@ def _restore_kept_pairs(settings, seeds, pairs, outputs, betons, code) -> list[t
         return every                   # nothing kept, or a re-run asked for: train them all
     for i, k in kept:
         kept_pairs.restore(pair_outputs(outputs, i, k))
-    log.info("restored %d kept pair(s) trained before, unchanged (%s; lmc.train.kept_pairs); training the other %d",
+    log.info("restored %d kept pair(s) trained before, unchanged (%s; lmc.train.kept_pairs); "
+             "training the other %d",
              len(kept), ", ".join(f"setting {i} pair {k}" for i, k in kept), len(every) - len(kept))
     return [p for p in every if p not in kept]

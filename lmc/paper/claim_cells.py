@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable, Sequence
 
 import pandas as pd
 
-from lmc.config.grid import COMMON_KEYS, MODEL_KEYS, OPTIMIZER_KEYS
 from lmc.data import datasets
 from lmc.paper.trained import untrained
 from lmc.paper.verdicts import Cell
 from lmc.report.summary import cells as split_cells
+from lmc.train.settings import COMMON_KEYS, MODEL_KEYS, OPTIMIZER_KEYS
 
 MODEL_ONLY = tuple(dict.fromkeys(k for keys in MODEL_KEYS.values() for k in keys))
 OPTIMIZER_ONLY = tuple(dict.fromkeys(k for keys in OPTIMIZER_KEYS.values() for k in keys))

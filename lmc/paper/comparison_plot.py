@@ -46,6 +46,27 @@ def _positions(frame: pd.DataFrame, floor: float | None) -> tuple[pd.Series, pd.
     return x, y, star, lo
 
 
+def _points(ax: plt.Axes, frame: pd.DataFrame, x: pd.Series, y: pd.Series, floor: float | None,
+            lo: float) -> None:
+    """Each cell: a point coloured by its artefact, shaped by its split, with its spread over
+    pairs; hollow where floored, a grey cross where the pairs did not train."""
+    for i in frame.index:
+        r = frame.loc[i]
+        color = ARTEFACT_COLORS.get(r["source_artefact"], "tab:purple")
+        marker = SPLIT_MARKERS.get(r["split"], "s")
+        floored = floor is not None and ((not math.isnan(r["mean"]) and r["mean"] < floor)
+                                         or (r["relation"] != "*" and r["paper_value"] < floor))
+        if not r["diverged"] and not math.isnan(r["std"]):
+            low = max(r["mean"] - r["std"], floor or lo)
+            high = r["mean"] + r["std"]
+            ax.plot([x[i], x[i]], [low, high], color=color, linewidth=0.8, alpha=0.6)
+        if r["verdict"] == NOT_TRAINED:    # its barrier means nothing: a grey cross, not a point
+            ax.scatter([x[i]], [y[i]], marker="x", s=30, color="grey", zorder=3)
+            continue
+        ax.scatter([x[i]], [y[i]], marker=marker, s=28, color="white" if floored else color,
+                   edgecolors=color, linewidths=1.2, zorder=3)
+
+
 def _panel(ax: plt.Axes, frame: pd.DataFrame, floor: float | None, threshold: float | None,
            unit: str, tolerance: float | None = None) -> None:
     """One log-log panel; `floor` (barriers) lifts zeros onto a marked line, `threshold`
@@ -94,21 +115,7 @@ def _panel(ax: plt.Axes, frame: pd.DataFrame, floor: float | None, threshold: fl
         ax.axvline(star, color="tab:red", linewidth=0.6, alpha=0.5)
         ax.text(star * 1.1, math.sqrt(lo * hi), "* diverged in paper", color="tab:red", fontsize=7,
                 rotation=90, va="center")
-    for i in frame.index:
-        r = frame.loc[i]
-        color = ARTEFACT_COLORS.get(r["source_artefact"], "tab:purple")
-        marker = SPLIT_MARKERS.get(r["split"], "s")
-        floored = floor is not None and ((not math.isnan(r["mean"]) and r["mean"] < floor)
-                                         or (r["relation"] != "*" and r["paper_value"] < floor))
-        if not r["diverged"] and not math.isnan(r["std"]):
-            low = max(r["mean"] - r["std"], floor or lo)
-            high = r["mean"] + r["std"]
-            ax.plot([x[i], x[i]], [low, high], color=color, linewidth=0.8, alpha=0.6)
-        if r["verdict"] == NOT_TRAINED:    # its barrier means nothing: a grey cross, not a point
-            ax.scatter([x[i]], [y[i]], marker="x", s=30, color="grey", zorder=3)
-            continue
-        ax.scatter([x[i]], [y[i]], marker=marker, s=28, color="white" if floored else color,
-                   edgecolors=color, linewidths=1.2, zorder=3)
+    _points(ax, frame, x, y, floor, lo)
     ax.set_xlabel(f"paper ({unit}, log)")
     ax.set_ylabel(f"this project, mean over pairs ({unit}, log)")
     ax.grid(alpha=0.25, which="both", linewidth=0.4)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from lmc.aggregate.result_files import read_barriers
-from lmc.paper import claims, comparison, comparison_plot, printed_values
+from lmc.paper import claims, comparison, comparison_plot, comparison_table, printed_values
 from lmc.report import layout, plots
 from lmc.report.render import write_table
 
@@ -28,8 +28,8 @@ def render_paper_comparison(values_csv: str, results_csvs: Mapping[str, str],
     values = printed_values.load(values_csv)
     frame = comparison.compare(values, {name: pd.read_csv(path) for name, path in results_csvs.items()})
     threshold = printed_values.lmc_threshold_percent(values)
-    table = comparison.comparison_table(frame, threshold)
+    table = comparison_table.comparison_table(frame, threshold)
     write_table(table, outputs)
-    plots.save(comparison_plot.figure(frame, threshold, comparison.figure_caption(frame)),
+    plots.save(comparison_plot.figure(frame, threshold, comparison_table.figure_caption(frame)),
                outputs["png"], outputs["pdf"])
     return table

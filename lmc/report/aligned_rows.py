@@ -9,7 +9,8 @@ import pandas as pd
 from lmc.report.layout import Table
 
 ALIGNED_NOTE = ("Rows marked (aligned): the same barrier after permuting B's hidden units to match "
-                "A's (lmc.analyses.alignment; the method is the align_method column of results/barriers/). Endpoint "
+                "A's (lmc.analyses.alignment; the method is the align_method column of results/barriers/). "
+                "Endpoint "
                 "accuracies do not change (a permuted network computes the same function); a 1-layer "
                 "network has no units to permute, so its aligned barrier is the naive one; n/a: a "
                 "setting that is not aligned.")

@@ -35,25 +35,11 @@ def _lines(agg: pd.DataFrame, x: str, title: str, xlabel: str, symlog: bool) -> 
             line = pd.DataFrame(rows, columns=["x", "mean", "std", "diverged"])
             ok = line[~line["diverged"]]
             ax.plot(ok["x"], ok["mean"], marker="o", markersize=4, color=colors[c], label=setup_name(g))
-            ax.fill_between(
-                ok["x"],
-                ok["mean"] - ok["std"],
-                ok["mean"] + ok["std"],
-                color=colors[c],
-                alpha=0.18,
-                linewidth=0,
-            )
+            ax.fill_between(ok["x"], ok["mean"] - ok["std"], ok["mean"] + ok["std"], color=colors[c],
+                            alpha=0.18, linewidth=0)
             for _, d in line[line["diverged"]].iterrows():
-                ax.annotate(
-                    "*",
-                    (d["x"], 1),
-                    xycoords=("data", "axes fraction"),
-                    color=colors[c],
-                    ha="center",
-                    va="top",
-                    fontsize=14,
-                    fontweight="bold",
-                )
+                ax.annotate("*", (d["x"], 1), xycoords=("data", "axes fraction"), color=colors[c],
+                            ha="center", va="top", fontsize=14, fontweight="bold")
         ticks = sorted(agg[x].unique())
         if symlog:
             positive = sorted(v for v in agg[x].unique() if v > 0)
@@ -72,17 +58,9 @@ def _lines(agg: pd.DataFrame, x: str, title: str, xlabel: str, symlog: bool) -> 
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.suptitle("\n".join(textwrap.wrap(title, 150)), fontsize=10)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
-    fig.legend(
-        handles,
-        labels,
-        loc="lower center",
-        ncol=min(len(labels), 5),
-        fontsize=8,
-        frameon=False,
-        title="setup (band: ± std over pairs; *: a pair diverged)",
-        title_fontsize=8,
-        bbox_to_anchor=(0.5, 0.0),
-    )
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), fontsize=8, frameon=False,
+               title="setup (band: ± std over pairs; *: a pair diverged)", title_fontsize=8,
+               bbox_to_anchor=(0.5, 0.0))
     return fig
 
 

@@ -26,7 +26,8 @@ def render_artefact(artefact: str, barriers_csv: str, paths_csv: str | None,
     """Write every output of a trained artefact named in `outputs` (keys md, tex, csv,
     html; png, pdf for the paper's figure; paths_png, paths_pdf for the path figure)."""
     if artefact not in paper_tables.BUILDERS:
-        raise ValueError(f"no table builder for {artefact!r}; known: {', '.join(sorted(paper_tables.BUILDERS))}")
+        known = ", ".join(sorted(paper_tables.BUILDERS))
+        raise ValueError(f"no table builder for {artefact!r}; known: {known}")
     agg = read_barriers(barriers_csv)
     table = aligned_rows.with_aligned(paper_tables.BUILDERS[artefact], agg)
     write_table(table, outputs)

@@ -39,7 +39,7 @@ def keep_checkpoint_if_complete(state_path: str | os.PathLike, written: Sequence
     try:
         epoch = io.load_state(state_path)["epoch"]
     except io.CorruptFileError:
-        return  # lmc.train.loop._resume moves it aside
+        return  # lmc.train.checkpoints.resume moves it aside
     missing = [p for when, p in written if when <= epoch and not os.path.exists(staged(p))]
     if missing:
         log.warning(

@@ -22,7 +22,7 @@ import torch
 
 from lmc.data import beton
 from lmc.nn import stacked
-from lmc.train import loop, members
+from lmc.train import checkpoints, loop, members
 from lmc.train.settings import canonical_json, pair_seeds
 
 
@@ -64,15 +64,13 @@ def train_trunks(
         train_split,
         test_split,
         device,
-        stop_at_step=max(steps),
-        save_at_steps=steps,
-        on_state=on_state,
+        dynamics=loop.Dynamics(stop_at_step=max(steps), save_at_steps=steps, on_state=on_state),
         **kwargs,
     )
 
 
 def select_members(state: Mapping[str, Any], members: Sequence[int]) -> dict[str, Any]:
-    """A full state (`loop.full_state`) of the listed members, in that order (a member may
+    """A full state (`checkpoints.full_state`) of the listed members, in that order (a member may
     repeat: A and B of a pair start from one trunk). The optimiser's per-parameter tensors
     are stacked over members like the parameters; its scalars (Adam's step) are shared."""
     idx = torch.tensor(list(members), dtype=torch.long)
@@ -114,7 +112,7 @@ def train_spawned(
         train_split,
         test_split,
         device,
-        start={"step": start["step"], "optimizer": start["optimizer"]},
+        dynamics=loop.Dynamics(start={"step": start["step"], "optimizer": start["optimizer"]}),
         **kwargs,
     )
 
@@ -124,4 +122,4 @@ def initial_trunk_state(setting: Mapping[str, Any], pairs: Sequence[int]) -> dic
     optimiser): spawning from it is training the pair."""
     inits = [loop.initial_state(setting, pair_seeds(setting, p)["init_seed"]) for p in pairs]
     params = stacked.stack_states(inits, "cpu")
-    return loop.full_state(params, members.make_optimizer([setting], [list(params.values())]), 0)
+    return checkpoints.full_state(params, members.make_optimizer([setting], [list(params.values())]), 0)
