@@ -134,7 +134,7 @@ def test_path_derivatives_agree_with_the_path_and_the_layerwise_networks(analyse
         record = json.loads((pair / "derivatives.json").read_text())
         train = pd.read_csv(pair / "interpolation.csv").query("split == 'train'").set_index("alpha")["loss"]
         assert np.allclose(record["loss"], [train[0.0], train[0.5], train[1.0]], rtol=1e-5)
-        assert record["samples"] == len(np.load(wf.path / "results/datasets/mnist/loop.labels.npy"))
+        assert record["samples"] == len(np.load(wf.path / "results/datasets/mnist/train.labels.npy"))
         assert record["init_angle_deg"] is not None and 0 < record["init_angle_deg"] < 180
         lw = pd.read_csv(pair / "layerwise.csv")
         for layer in record["layers"]:

@@ -16,9 +16,10 @@ from conftest import ROOT, copy_workflow
 
 from lmc.config import artefacts
 from lmc.paper import comparison, printed_values
-from lmc.report import parameter_counts, render
+from lmc.paper import render as paper_render
+from lmc.report import parameter_counts
 
-VALUES = ROOT / "config" / "printed_values.csv"
+VALUES = ROOT / "config" / "paper_values.csv"
 PAPER_NAME = "disentangling-lmc-2312.09832.txt"
 
 
@@ -335,7 +336,7 @@ def test_render_writes_every_output(values, tmp_path):
                     "barriers": [0.003, 0.0045, 0.005]}], TABLE2)
     table2.to_csv(tmp_path / "table2.csv", index=False)
     outputs = {ext: str(tmp_path / f"out.{ext}") for ext in ("md", "tex", "csv", "html", "png", "pdf")}
-    render.render_paper_comparison(str(VALUES), {"table2": str(tmp_path / "table2.csv")}, outputs)
+    paper_render.render_paper_comparison(str(VALUES), {"table2": str(tmp_path / "table2.csv")}, outputs)
     md = Path(outputs["md"]).read_text()
     assert ("| Table 2: %B_test · ADAM ↑Lr [table2: ADAM ↑Lr] | test | 2.86 | 0.42 ± 0.10 (3 pairs) | "
             "20 / 200 | -2.44 | disagree" in md)

@@ -23,6 +23,7 @@ from conftest import ROOT, copy_workflow, job_outputs
 from lmc.data import arrays, beton, sources
 from lmc.jobs import convert as lmc_convert
 from lmc.jobs import interpolate
+from lmc.jobs import train as train_job
 from lmc.train import settings as train_settings
 
 MNIST_RAW = "resources/datasets/mnist/MNIST/raw"
@@ -257,7 +258,7 @@ def test_jobs_check_their_data_before_touching_outputs(tmp_path, betons):
     _garble(arrays.paths(train)["images"], 5000)
     for data_path in ("resident", "ffcv"):
         with pytest.raises(beton.BetonError) as err:
-            train.train_job([s], seeds, files, [0], outputs, str(state), data_path=data_path,
+            train_job.train_job([s], seeds, files, [0], outputs, str(state), data_path=data_path,
                                 device="cpu")
         assert _one_line(err).startswith(f"{arrays.paths(train)['images']}: holds other arrays")
     with pytest.raises(beton.BetonError):

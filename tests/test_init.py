@@ -289,7 +289,7 @@ def test_init_is_part_of_every_run_id(model, extra):
     assert train_settings.run_id(s) == train_settings.run_id({**s, "init_scale": 1})   # 1 and 1.0: one run
     assert train_settings.run_id(s) != train_settings.run_id({**s, "init": "kaiming_normal"})
     assert train_settings.run_id(s) != train_settings.run_id({**s, "init_scale": 0.5})
-    with pytest.raises(grid.GridError, match="init"):
+    with pytest.raises(train_settings.SettingError, match="init"):
         train_settings.canonical({k: v for k, v in s.items() if k != "init"})
 
 

@@ -8,6 +8,7 @@ import torch
 
 from lmc.analyses import toy
 from lmc.analyses.geometry_over_training import shape
+from lmc.report import toy as toy_report
 
 
 def test_the_two_minima_are_one_function_and_the_diagonal_is_their_mirror():
@@ -66,7 +67,7 @@ def test_the_noise_decides_the_basin_from_the_start_and_not_after_a_long_trunk()
     assert set(result["shown"]) == {0, 1000}
     shown = pairs[(pairs["spawn_step"] == 0) & (pairs["pair"] == result["shown"][0]["pair"])]
     assert not shown["same_basin"].iloc[0]              # the figure shows a pair the noise split
-    table = toy.summary(pairs)
+    table = toy_report.summary(pairs)
     assert list(table["opposite_basins"]) == [int((~at[0]["same_basin"]).sum()), 0]
 
 
@@ -83,7 +84,7 @@ def test_shape(barrier, curvature_mid, expected):
 def test_toy_render_writes_every_file(tmp_path):
     keys = ("md", "tex", "csv", "html", "fig_png", "fig_pdf", "pairs")
     outputs = {k: str(tmp_path / f"toy.{k}") for k in keys}
-    table = toy.render(seed=1, pairs=3, spawn_steps=[100, 0], outputs=outputs)
+    table = toy_report.render(seed=1, pairs=3, spawn_steps=[100, 0], outputs=outputs)
     md = (tmp_path / "toy.md").read_text()
     assert "| 0 | 3 |" in md and "| 100 | 3 |" in md and "dropout 0.1" in md
     assert (tmp_path / "toy.fig_png").stat().st_size > 20000

@@ -51,7 +51,7 @@ def test_prenormalised_split_gives_identical_training(monkeypatch, dataset):
 def test_ffcv_loaders_reused_across_epochs_match_resident(tmp_path):
     pytest.importorskip("ffcv")
     x, y = _fabricated(sources.info("mnist").shape, 300, seed=1)
-    beton_path = tmp_path / "loop.beton"
+    beton_path = tmp_path / "train.beton"
     beton.write_beton(x, y, beton_path)
     tr = beton.Split(torch.from_numpy(x), torch.from_numpy(y))
     te = beton.Split(torch.from_numpy(x[:50]), torch.from_numpy(y[:50]))
@@ -67,7 +67,7 @@ def test_reading_a_beton_and_ffcv_training_keep_torch_threads(tmp_path):
     and every epoch start; the trainer must put the configured count back."""
     pytest.importorskip("ffcv")                       # (importing ffcv itself sets 1)
     x, y = _fabricated(sources.info("mnist").shape, 200, seed=2)
-    beton_path = tmp_path / "loop.beton"
+    beton_path = tmp_path / "train.beton"
     beton.write_beton(x, y, beton_path)
     before = torch.get_num_threads()
     try:

@@ -1,4 +1,4 @@
-"""The training job behind `scripts/loop.py` (rules train_setting and train_bundle_*):
+"""The training job behind `scripts/train.py` (rules train_setting and train_bundle_*):
 every pair of one setting (or the `pairs_per_job` chunk of them the rule names), or of
 every setting of a bundle, trained as one batched computation, members ordered a0, b0,
 a1, b1, ... per setting; then each pair's weights, metrics, seeds and provenance, and
