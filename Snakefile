@@ -26,6 +26,9 @@ for problem in lmc_config.check_offline_sources(config) + lmc_config.check_alpha
     sys.exit(problem)
 
 
+# Include order matters: common.smk defines the grid, every path and the shared helpers;
+# each *_common.smk holds its stage's helpers and comes before the rules that use them;
+# the rule files then follow the pipeline (data, train, evaluate, dynamics, analyses, report).
 include: "rules/common.smk"
 include: "rules/analyses_common.smk"
 include: "rules/data.smk"

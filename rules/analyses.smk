@@ -35,8 +35,7 @@ for _job, _runs in ANALYSIS_JOBS["align"].items():
             "../envs/lmc.yaml"
         threads: config["threads"]
         resources:
-            gpu=1,
-            cpus_per_task=config["threads"],
+            **GPU_JOB,
             mem_mb=lmc_resources.eval_mem_mb([RUNS[r] for r in _runs], len(config["alphas"])),
             runtime=lmc_resources.analysis_runtime_min([RUNS[r] for r in _runs], "align", len(PAIRS), config),
         params:
@@ -74,8 +73,7 @@ for _job, _runs in ANALYSIS_JOBS["layerwise"].items():
             "../envs/lmc.yaml"
         threads: config["threads"]
         resources:
-            gpu=1,
-            cpus_per_task=config["threads"],
+            **GPU_JOB,
             mem_mb=lmc_resources.eval_mem_mb([RUNS[r] for r in _runs], len(config["alphas"])),
             runtime=lmc_resources.analysis_runtime_min(
                 [RUNS[r] for r in _runs], "layerwise", len(PAIRS), config
@@ -108,8 +106,7 @@ rule plane_grid:
         "../envs/lmc.yaml"
     threads: config["threads"]
     resources:
-        gpu=1,
-        cpus_per_task=config["threads"],
+        **GPU_JOB,
         mem_mb=eval_mem_mb,
         runtime=eval_runtime,
     params:
@@ -149,8 +146,7 @@ for _job, _runs in ANALYSIS_JOBS["derivatives"].items():
             "../envs/lmc.yaml"
         threads: config["threads"]
         resources:
-            gpu=1,
-            cpus_per_task=config["threads"],
+            **GPU_JOB,
             mem_mb=lmc_resources.eval_mem_mb([RUNS[r] for r in _runs], len(config["alphas"])),
             runtime=lmc_resources.analysis_runtime_min(
                 [RUNS[r] for r in _runs], "derivatives", len(PAIRS), config
@@ -189,8 +185,7 @@ for _dataset, (_reads, _groups) in geometry_jobs().items():
             "../envs/lmc.yaml"
         threads: config["threads"]
         resources:
-            gpu=1,
-            cpus_per_task=config["threads"],
+            **GPU_JOB,
             mem_mb=lmc_resources.eval_mem_mb([s for s, _ in _groups], len(config["alphas"])),
             runtime=lmc_resources.analysis_runtime_min(
                 [s for s, _ in _groups], "derivatives", len(PAIRS), config

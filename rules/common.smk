@@ -121,6 +121,11 @@ def benchmark_file(rule, name):
 
 # --- parameters, inputs and resources of the rules ------------------------------------------
 
+# What every job that trains or evaluates networks asks of the scheduler: a GPU (the local
+# profile's `--resources gpu=N` caps concurrent ones; SLURM maps it to --gpus) and the
+# configured threads. Rules add their own memory and runtime: `resources: **GPU_JOB, ...`.
+GPU_JOB = {"gpu": 1, "cpus_per_task": config["threads"]}
+
 
 def code_of(*roots):
     """The `code` param of a rule: a digest of the lmc modules `roots` (those its script

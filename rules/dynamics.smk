@@ -31,8 +31,7 @@ if SPAWN_RUNS:
             "../envs/lmc.yaml"
         threads: config["threads"]
         resources:
-            gpu=1,
-            cpus_per_task=config["threads"],
+            **GPU_JOB,
             mem_mb=train_mem_mb(PAIRS),
             runtime=train_runtime(PAIRS),
         params:
@@ -66,8 +65,7 @@ if SPAWN_RUNS:
             "../envs/lmc.yaml"
         threads: config["threads"]
         resources:
-            gpu=1,
-            cpus_per_task=config["threads"],
+            **GPU_JOB,
             mem_mb=train_mem_mb(PAIRS),
             runtime=spawned_train_runtime,
         params:
@@ -100,8 +98,7 @@ if SPAWN_RUNS:
             "../envs/lmc.yaml"
         threads: config["threads"]
         resources:
-            gpu=1,
-            cpus_per_task=config["threads"],
+            **GPU_JOB,
             mem_mb=eval_mem_mb,
             runtime=spawned_eval_runtime,
         params:
@@ -155,8 +152,7 @@ if SNAPSHOT_RUNS:
             "../envs/lmc.yaml"
         threads: config["threads"]
         resources:
-            gpu=1,
-            cpus_per_task=config["threads"],
+            **GPU_JOB,
             mem_mb=eval_mem_mb,
             runtime=eval_runtime,
         params:

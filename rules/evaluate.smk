@@ -22,8 +22,7 @@ rule interpolate:
         "../envs/lmc.yaml"
     threads: config["threads"]
     resources:
-        gpu=1,
-        cpus_per_task=config["threads"],
+        **GPU_JOB,
         mem_mb=eval_mem_mb,
         runtime=eval_runtime,
     params:
@@ -61,8 +60,7 @@ for bundle in BUNDLES:
             "../envs/lmc.yaml"
         threads: config["threads"]
         resources:
-            gpu=1,
-            cpus_per_task=config["threads"],
+            **GPU_JOB,
             mem_mb=lmc_resources.eval_mem_mb(bundle_settings(bundle), len(config["alphas"])),
             runtime=lmc_resources.eval_runtime_min(bundle_settings(bundle), len(config["alphas"]), len(PAIRS)),
         params:

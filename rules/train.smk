@@ -33,8 +33,7 @@ for pairs, snapshots in [(p, s) for p in PAIR_CHUNKS for s in (False, True)]:
             "../envs/lmc.yaml"
         threads: config["threads"]
         resources:
-            gpu=1,
-            cpus_per_task=config["threads"],
+            **GPU_JOB,
             mem_mb=train_mem_mb(pairs),
             runtime=train_runtime(pairs),
         params:
@@ -76,8 +75,7 @@ for bundle in BUNDLES:
             "../envs/lmc.yaml"
         threads: config["threads"]
         resources:
-            gpu=1,
-            cpus_per_task=config["threads"],
+            **GPU_JOB,
             mem_mb=lmc_resources.train_mem_mb(bundle_settings(bundle), len(PAIRS)),
             runtime=lmc_resources.train_runtime_min(bundle_settings(bundle), len(PAIRS)),
         params:

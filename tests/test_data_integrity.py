@@ -263,13 +263,13 @@ def test_jobs_check_their_data_before_touching_outputs(tmp_path, betons):
         assert _one_line(err).startswith(f"{arrays.paths(train)['images']}: holds other arrays")
     with pytest.raises(beton.BetonError):
         interpolate.interpolate_job([s], [[(outputs["a_0_0"], outputs["b_0_0"])]], files, [0.0, 1.0],
-                                        [[str(tmp_path / "run" / "pair0" / "interpolation.csv")]],
-                                        device="cpu")
+                                    [[str(tmp_path / "run" / "pair0" / "interpolation.csv")]],
+                                    device="cpu")
     # the ffcv path also checks the .beton it trains from
     shutil.copy2(arrays.paths(betons["train"])["images"], arrays.paths(train)["images"])
     _garble(train, (8 << 20) + 1000)
     with pytest.raises(beton.BetonError) as err:
-        train.train_job([s], seeds, files, [0], outputs, str(state), data_path="ffcv", device="cpu")
+        train_job.train_job([s], seeds, files, [0], outputs, str(state), data_path="ffcv", device="cpu")
     assert _one_line(err).startswith(f"{train}: changed since its conversion")
     assert {p: Path(p).read_bytes() for p in outputs.values()} == before and not state.exists()
     assert not (tmp_path / "run" / "pair0" / "interpolation.csv").exists()
