@@ -25,7 +25,7 @@ for _job, _runs in ANALYSIS_JOBS["align"].items():
         output:
             permutation=[aligned_file("permutation.json", r, k) for r in _runs for k in PAIRS],
             aligned=[aligned_file("b.pt", r, k) for r in _runs for k in PAIRS],
-            path=[aligned_file("interpolation.csv", r, k) for r in _runs for k in PAIRS],
+            path=[aligned_file(pair_files.INTERPOLATION, r, k) for r in _runs for k in PAIRS],
         log:
             log_file(f"align_{ALIGN_METHOD}", _job),
         benchmark:
@@ -134,7 +134,7 @@ for _job, _runs in ANALYSIS_JOBS["derivatives"].items():
             a=[pair_file("a.pt", r, k) for r in _runs for k in PAIRS],
             b=[pair_file("b.pt", r, k) for r in _runs for k in PAIRS],
         output:
-            [pair_file("derivatives.json", r, k) for r in _runs for k in PAIRS],
+            [pair_file(pair_files.DERIVATIVES, r, k) for r in _runs for k in PAIRS],
         log:
             log_file("path_derivatives", _job),
         benchmark:

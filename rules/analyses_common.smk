@@ -29,7 +29,7 @@ def aligned_file(name, run, k):
 
 def aligned_path_of(run_id, k):
     """Where a pair's aligned path is (the aggregate rule reads it beside the naive one)."""
-    return aligned_file("interpolation.csv", run_id, k)
+    return aligned_file(pair_files.INTERPOLATION, run_id, k)
 
 
 def aligned_cell(entry, k):
@@ -56,7 +56,7 @@ def analysis_cells(artefact, analysis, files):
 
 
 LAYERWISE_FILES = {"layerwise_csv": "layerwise.csv"}
-DERIVATIVES_FILES = {"derivatives_json": "derivatives.json", "path_csv": "interpolation.csv"}
+DERIVATIVES_FILES = {"derivatives_json": pair_files.DERIVATIVES, "path_csv": pair_files.INTERPOLATION}
 PLANE_FILES = {"plane_csv": "plane.csv", "anchors_json": "plane.json"}
 
 

@@ -9,9 +9,8 @@ from lmc.config import (
     resources as lmc_resources,
 )
 from lmc.data import arrays as lmc_arrays, beton as lmc_beton, sources as lmc_data
-from lmc.jobs import train as lmc_train_job
 from lmc.train import settings as lmc_settings
-from lmc.util import code as lmc_code
+from lmc.util import code as lmc_code, pair_files
 from lmc.data.datasets import DATASETS, SPLITS, DatasetError
 
 try:
@@ -240,19 +239,19 @@ def train_outputs(pairs, runs=("{run}",), snapshots=False):
         for k in pairs:
             for t in SNAPSHOT_EPOCHS if snapshots else []:
                 for m in "ab":
-                    key = lmc_train_job.snapshot_key(m, t, i, k)
-                    out[key] = pair_file(f"snapshots/{m}_e{t}.pt", run, k)
-            for name, file in lmc_train_job.PAIR_FILES.items():
-                out[lmc_train_job.output_key(name, i, k)] = pair_file(file, run, k)
+                    key = pair_files.snapshot_key(m, t, i, k)
+                    out[key] = pair_file(pair_files.snapshot_file(m, t), run, k)
+            for name, file in pair_files.PAIR_FILES.items():
+                out[pair_files.output_key(name, i, k)] = pair_file(file, run, k)
         if 0 in pairs:
-            out[lmc_train_job.setting_key(i)] = run_file("setting.json", run)
+            out[pair_files.setting_key(i)] = run_file("setting.json", run)
     return out
 
 
 def interpolation_files(runs=("{run}",)):
     """Each run's interpolation.csv per pair, nested [run][pair] (a job's outputs and,
     flattened, its params)."""
-    return [[pair_file("interpolation.csv", run, k) for k in PAIRS] for run in runs]
+    return [[pair_file(pair_files.INTERPOLATION, run, k) for k in PAIRS] for run in runs]
 
 
 def weight_files(runs=("{run}",)):
@@ -337,7 +336,7 @@ def artefact_pairs(wildcards):
         for k in PAIRS:
             files["settings"].append(run_file("setting.json", entry["run_id"]))
             files["metrics"].append(pair_file("metrics.csv", entry["run_id"], k))
-            files["paths"].append(pair_file("interpolation.csv", entry["run_id"], k))
+            files["paths"].append(pair_file(pair_files.INTERPOLATION, entry["run_id"], k))
             if "align" in entry["analyses"]:  # rules/analyses.smk
                 files["aligned"].append(aligned_path_of(entry["run_id"], k))
     return files
@@ -397,8 +396,8 @@ def intermediates_of(artefact):
     for run in sorted({e["run_id"] for e in ENTRIES.get(artefact, [])}):
         files.append(run_file("setting.json", run))
         for k in PAIRS:
-            files += [pair_file(name, run, k) for name in lmc_train_job.PAIR_FILES.values()]
-            files.append(pair_file("interpolation.csv", run, k))
+            files += [pair_file(name, run, k) for name in pair_files.PAIR_FILES.values()]
+            files.append(pair_file(pair_files.INTERPOLATION, run, k))
     return files
 
 

@@ -86,7 +86,7 @@ if SPAWN_RUNS:
             unpack(betons_of_run),
             **spawned_outputs("a.pt", "b.pt"),
         output:
-            **spawned_outputs("interpolation.csv"),
+            **spawned_outputs(pair_files.INTERPOLATION),
         log:
             run_file("spawn/interpolate.log"),
         benchmark:
@@ -141,7 +141,7 @@ if SNAPSHOT_RUNS:
             unpack(betons_of_run),
             **snapshot_outputs(PAIRS),
         output:
-            **{f"interpolation{k}": pair_file("snapshots/interpolation.csv", k=k) for k in PAIRS},
+            **{f"interpolation{k}": pair_file(pair_files.SNAPSHOT_INTERPOLATION, k=k) for k in PAIRS},
         log:
             run_file("snapshots_interpolate.log"),
         benchmark:

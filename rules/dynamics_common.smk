@@ -37,7 +37,7 @@ def snapshot_outputs(pairs=None):
     of one pair (the {k} wildcard), or {a0_e5: ...pair0/..., ...} of every pair in `pairs`."""
     return {
         f"{m}{'' if pairs is None else k}_e{t}": pair_file(
-            f"snapshots/{m}_e{t}.pt", k="{k}" if pairs is None else k
+            pair_files.snapshot_file(m, t), k="{k}" if pairs is None else k
         )
         for k in pairs or [None]
         for t in SNAPSHOT_EPOCHS
@@ -55,7 +55,7 @@ def spawn_point_files(wildcards):
                 run = entry["run_id"]
                 for key, f in (
                     ("metrics", "metrics.csv"),
-                    ("interpolation", "interpolation.csv"),
+                    ("interpolation", pair_files.INTERPOLATION),
                     ("seeds", "seeds.json"),
                 ):
                     files[key].append(
@@ -91,7 +91,7 @@ def snapshot_files(wildcards):
     for entry in ENTRIES[lmc_dynamics.SNAPSHOTS]:
         for k in PAIRS:
             files["metrics"].append(pair_file("metrics.csv", entry["run_id"], k))
-            files["interpolation"].append(pair_file("snapshots/interpolation.csv", entry["run_id"], k))
+            files["interpolation"].append(pair_file(pair_files.SNAPSHOT_INTERPOLATION, entry["run_id"], k))
     return files
 
 
@@ -117,14 +117,14 @@ def geometry_cells():
                         files = {
                             "x": point,
                             "init": pair_file("init.pt", run, k),
-                            "a": pair_file(f"snapshots/a_e{point}.pt", run, k),
-                            "b": pair_file(f"snapshots/b_e{point}.pt", run, k),
-                            "derivatives_json": pair_file(f"snapshots/derivatives_e{point}.json", run, k),
+                            "a": pair_file(pair_files.snapshot_file("a", point), run, k),
+                            "b": pair_file(pair_files.snapshot_file("b", point), run, k),
+                            "derivatives_json": pair_file(pair_files.snapshot_derivatives(point), run, k),
                         }
                     else:
                         name, x = point
                         if x == 0:  # the pair itself: its derivatives.json, from the packed job
-                            files = {"x": x, "derivatives_json": pair_file("derivatives.json", run, k)}
+                            files = {"x": x, "derivatives_json": pair_file(pair_files.DERIVATIVES, run, k)}
                         else:
                             files = {
                                 "x": x,

@@ -21,6 +21,7 @@ import torch
 import yaml
 
 from lmc.config.plan import jobs_per_rule  # noqa: F401  (tests import it from here)
+from lmc.util import pair_files
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
@@ -227,15 +228,14 @@ def betons(tmp_path_factory, digits_folder) -> dict[str, str]:
 def job_outputs(folder: Path, pairs, settings: int = 1) -> dict[str, str]:
     """A training job's `outputs` for `pairs` of `settings` settings: folder/s{i}/pair{k}/...
     (folder/pair{k}/... for one setting) and each setting.json."""
-    from lmc.jobs import train
 
     out = {}
     for i in range(settings):
         base = folder if settings == 1 else folder / f"s{i}"
-        out[train.setting_key(i)] = str(base / "setting.json")
+        out[pair_files.setting_key(i)] = str(base / "setting.json")
         for k in pairs:
-            for name, file in train.PAIR_FILES.items():
-                out[train.output_key(name, i, k)] = str(base / f"pair{k}" / file)
+            for name, file in pair_files.PAIR_FILES.items():
+                out[pair_files.output_key(name, i, k)] = str(base / f"pair{k}" / file)
     return out
 
 

@@ -12,6 +12,7 @@ from conftest import ROOT, Workflow, job_outputs, tiny_config
 from lmc.config import cost, grid, resources
 from lmc.jobs import train
 from lmc.train import settings as train_settings
+from lmc.util import pair_files
 
 FILES = ("init.pt", "a.pt", "b.pt", "metrics.csv", "seeds.json")
 
@@ -184,7 +185,8 @@ def test_pairs_added_to_a_bundle_with_snapshots_train_alone_and_the_kept_ones_co
         for i in range(len(settings)):
             for k in pairs:
                 for m in "ab":
-                    out[tj.snapshot_key(m, 1, i, k)] = str(folder / f"s{i}" / f"pair{k}" / f"{m}_e1.pt")
+                    path = folder / f"s{i}" / f"pair{k}" / f"{m}_e1.pt"
+                    out[pair_files.snapshot_key(m, 1, i, k)] = str(path)
         result = tj.train_job(settings, seeds, betons, pairs, out, state_path=str(folder / "state.pt"),
                               device="cpu", snapshot_epochs=[1])
         return out, result

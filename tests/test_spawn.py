@@ -17,7 +17,7 @@ from lmc.jobs import dynamics, train
 from lmc.train import loop, spawn
 from lmc.train import settings as train_settings
 from lmc.train.settings import point_step, steps_per_epoch
-from lmc.util import io
+from lmc.util import io, pair_files
 
 
 def setting(**kw):
@@ -199,11 +199,11 @@ def _dynamics_jobs(folder: Path, s: dict, betons: dict, points: dict) -> list:
         for n in points
     }
     pair = {
-        train.output_key(k, 0, 0): str(folder / f"pair_{k}.{e}")
+        pair_files.output_key(k, 0, 0): str(folder / f"pair_{k}.{e}")
         for k, e in (("init", "pt"), ("a", "pt"), ("b", "pt"), ("metrics", "csv"), ("seeds", "json"),
                      ("provenance", "json"))
     }
-    pair.update({train.snapshot_key(m, t, 0, 0): str(folder / f"{m}_e{t}.pt")
+    pair.update({pair_files.snapshot_key(m, t, 0, 0): str(folder / f"{m}_e{t}.pt")
                  for m in "ab" for t in (1, 2, 3)})
     return [
         lambda: dynamics.trunk_job(

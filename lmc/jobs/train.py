@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -21,28 +20,7 @@ from lmc.jobs.setup import setup
 from lmc.train import kept_pairs, loop, snapshots
 from lmc.util import devices, io, provenance
 from lmc.util.logs import log
-
-# A pair's files: output key -> file name in results/runs/<run>/pair<k>/ (rules/common.smk
-# builds the rule's outputs from this).
-PAIR_FILES = {"init": "init.pt", "a": "a.pt", "b": "b.pt", "metrics": "metrics.csv", "seeds": "seeds.json",
-              "provenance": "provenance.json"}
-
-
-def output_key(name: str, setting: int, pair: int) -> str:
-    """The rule's output key of one pair's file: `a_0_1` for pair 1's A of the job's
-    first setting."""
-    return f"{name}_{setting}_{pair}"
-
-
-def setting_key(setting: int) -> str:
-    """The rule's output key of a setting's setting.json."""
-    return f"setting_{setting}"
-
-
-def snapshot_key(member: str, epoch: int, setting: int, pair: int) -> str:
-    """The rule's output key of a member's snapshot after `epoch` (barrier along training):
-    `a_e5_0_1` for pair 1's A of the job's first setting."""
-    return f"{member}_e{epoch}_{setting}_{pair}"
+from lmc.util.pair_files import PAIR_FILES, output_key, pair_outputs, setting_key, snapshot_key
 
 
 def train_job(settings: Sequence[Mapping[str, Any]], seeds: Sequence[Sequence[Mapping[str, int]]],
@@ -133,17 +111,6 @@ def resume_only_with_this_code(state_path: str, code: str | None) -> None:
                         "(nothing deleted), training starts from epoch 0",
                         state_path, written_by, code, state_path)
     io.write_text(code or "", tag)
-
-
-def pair_outputs(outputs: Mapping[str, str], setting: int, pair: int) -> dict[str, str]:
-    """One pair's files among a job's outputs: name (PAIR_FILES, and `a_e5`, ... for the
-    snapshots a job of barrier_over_time saves) -> path."""
-    files = {name: outputs[output_key(name, setting, pair)] for name in PAIR_FILES}
-    for key, path in outputs.items():
-        shot = re.fullmatch(r"([ab])_e(\d+)_(\d+)_(\d+)", key)        # snapshot_key's form
-        if shot and (int(shot[3]), int(shot[4])) == (setting, pair):
-            files[f"{shot[1]}_e{shot[2]}"] = path
-    return files
 
 
 def _made_by(settings, seeds, pairs, i: int, k: int, betons: Mapping[str, str], code: str | None) -> dict:
