@@ -62,6 +62,12 @@ def one(claim_text: str, source: str, found: Sequence[Frame], what: str,
     return make_cell(name(f), g, metric)
 
 
+def unfound(*found: Cell | Verdict) -> Verdict | None:
+    """The first 'not testable' verdict among the results of `one`, or None when every one
+    found its cell."""
+    return next((x for x in found if isinstance(x, Verdict)), None)
+
+
 def warm(f: pd.Series) -> bool:
     return float(f["warmup_fraction"]) > 0
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lmc.paper.claim_cells import frames, make_cell, matches
-from lmc.paper.claim_checks import TEST, Claim, level, one, per_group, warm
+from lmc.paper.claim_checks import TEST, Claim, level, one, per_group, unfound, warm
 from lmc.paper.verdicts import Verdict, combine, connected, greater, not_testable
 from lmc.report.names import MODEL_TITLES, as_int, model_title, opt_lr
 
@@ -91,9 +91,8 @@ def _adam_sgd(text: str, rows: pd.DataFrame) -> Verdict | None:
         return None
     a = one(text, "Table 2", adam, "the ADAM setting at the highest rate without warm-up", _t2_name)
     s = one(text, "Table 2", sgd, "the SGD setting at the highest rate without warm-up", _t2_name)
-    for x in (a, s):
-        if isinstance(x, Verdict):
-            return x
+    if (verdict := unfound(a, s)) is not None:
+        return verdict
     return greater(text, "Table 2", a, s)
 
 
@@ -103,9 +102,8 @@ def _adam_lr(text: str, rows: pd.DataFrame) -> Verdict | None:
         return None
     a = one(text, "Table 2", hi, "the ADAM setting at the highest rate without warm-up", _t2_name)
     b = one(text, "Table 2", lo, "the ADAM setting at the lowest rate without warm-up", _t2_name)
-    for x in (a, b):
-        if isinstance(x, Verdict):
-            return x
+    if (verdict := unfound(a, b)) is not None:
+        return verdict
     if not matches(hi[0][0], lo[0][0], {"lr"}):
         return not_testable(text, "Table 2", f"{a.name} and {b.name} differ in more than the rate", (a, b))
     return greater(text, "Table 2", a, b)
@@ -163,9 +161,8 @@ def _versus_lcn(model: str):
             return None
         a = one(text, "Figure 2", big, f"the {MODEL_TITLES[model]} setting", _f2_name)
         b = one(text, "Figure 2", small, "the LC-CNN setting", _f2_name)
-        for x in (a, b):
-            if isinstance(x, Verdict):
-                return x
+        if (verdict := unfound(a, b)) is not None:
+            return verdict
         return greater(text, "Figure 2", a, b)
     return check
 

@@ -3,6 +3,7 @@ networks under SGD and ADAM) and Figure 1 (non-linearity and depth)."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -44,9 +45,16 @@ def _t1_name(f: pd.Series) -> str:
     return f"L={as_int(f['depth'])}, BS={as_int(f['batch_size'])}, {opt_lr(f)}"
 
 
+def _connected_at_depth(depth: int, source: str, name: Callable[[pd.Series], str]):
+    """The check that every setting of `depth` layers is linearly connected (per pair)."""
+    def check(text: str, rows: pd.DataFrame) -> Verdict | None:
+        found = frames(rows, lambda f: as_int(f["depth"]) == depth)
+        return connected(text, source, [make_cell(name(f), g, TEST) for f, g in found]) if found else None
+    return check
+
+
 def _logistic(text: str, rows: pd.DataFrame) -> Verdict | None:
-    found = frames(rows, lambda f: as_int(f["depth"]) == 1)
-    return connected(text, "Table 1", [make_cell(_t1_name(f), g, TEST) for f, g in found]) if found else None
+    return _connected_at_depth(1, "Table 1", _t1_name)(text, rows)
 
 
 def _sgd_linear(text: str, rows: pd.DataFrame) -> Verdict | None:
@@ -95,8 +103,7 @@ def _f1_name(f: pd.Series) -> str:
 
 
 def _one_hidden(text: str, rows: pd.DataFrame) -> Verdict | None:
-    found = frames(rows, lambda f: as_int(f["depth"]) == 2)
-    return connected(text, "Figure 1", [make_cell(_f1_name(f), g, TEST) for f, g in found]) if found else None
+    return _connected_at_depth(2, "Figure 1", _f1_name)(text, rows)
 
 
 def _nonlinear_depth(text: str, rows: pd.DataFrame) -> Verdict | None:
