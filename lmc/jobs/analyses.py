@@ -20,11 +20,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from lmc.analyses import alignment, barrier_prediction, layerwise, plane
-from lmc.data import arrays, beton
+from lmc.data import beton
 from lmc.evaluate import interpolate
-from lmc.jobs.setup import setup
+from lmc.jobs.setup import on_device
 from lmc.nn.stacked import unstack
-from lmc.util import devices, io, provenance
+from lmc.util import io, provenance
 from lmc.util.logs import log
 
 Settings = Sequence[tuple[Mapping[str, Any], Sequence[Mapping[str, str]]]]
@@ -47,9 +47,7 @@ def _each_pair(name: str, settings: Settings, betons: Mapping[str, str] | None, 
     """Set up, read the splits once (when `betons` is given), then `work(setting, pair
     files, splits, device)` for every pair of every (setting, pairs); log start-up and
     compute time apart."""
-    setup(threads)
-    with devices.claim_gpu(prefer=device) as dev:
-        splits = {s: arrays.read_split(p, dev) for s, p in (betons or {}).items()}
+    with on_device(threads, device, betons or {}) as (dev, splits):
         log.info("start-up %.1f s (process start to the first pair)",
                  time.time() - provenance.process_start())
         started = time.time()
@@ -134,9 +132,8 @@ def derivatives_job(settings: Settings, train_beton: str, device: str = "auto", 
     of them (the split read once), each (setting, pairs) in one batched pass (vmap); on the
     train split's first `samples` samples (or all of them). The same (setting, pairs) may
     come once per snapshot epoch or spawn point (geometry along training)."""
-    setup(threads)
-    with devices.claim_gpu(prefer=device) as dev:
-        split = arrays.read_split(train_beton, dev)
+    with on_device(threads, device, {"train": train_beton}) as (dev, splits):
+        split = splits["train"]
         if samples != "all":
             split = beton.Split(split.images[:samples], split.labels[:samples])
         log.info("start-up %.1f s (process start to the first pair)",

@@ -11,12 +11,11 @@ from typing import Any
 
 import pandas as pd
 
-from lmc.data import arrays
 from lmc.jobs import interpolate
-from lmc.jobs.setup import setup
+from lmc.jobs.setup import on_device
 from lmc.train import loop, snapshots, spawn
 from lmc.train.settings import point_step, steps_per_epoch
-from lmc.util import devices, io
+from lmc.util import io
 from lmc.util.logs import log
 
 
@@ -49,10 +48,8 @@ def trunk_job(
     """Train the trunk of every pair in `pairs` and save the trunks' full state at every
     spawn point (`points`: name -> point in `unit`) to outputs["states"][name]; write the
     trunks' metrics and seeds. Returns name -> step."""
-    setup(threads)
-    with devices.claim_gpu(prefer=device) as dev:
-        tr = arrays.read_split(train_beton, dev)
-        te = arrays.read_split(test_beton, dev)
+    with on_device(threads, device, {"train": train_beton, "test": test_beton}) as (dev, splits):
+        tr, te = splits["train"], splits["test"]
         per_epoch = steps_per_epoch(setting, len(tr))
         steps = {name: point_step(unit, p, per_epoch) for name, p in points.items()}
         log.info("spawn points (step of %d per epoch): %s", per_epoch, steps)
@@ -107,10 +104,8 @@ def spawn_job(
     metrics and seeds files. Each point trains with its own resumable state file
     (`state_paths`); all are kept until every point is done, so a job killed after some
     points resumes each of them from its last checkpoint instead of from the start."""
-    setup(threads)
-    with devices.claim_gpu(prefer=device) as dev:
-        tr = arrays.read_split(train_beton, dev)
-        te = arrays.read_split(test_beton, dev)
+    with on_device(threads, device, {"train": train_beton, "test": test_beton}) as (dev, splits):
+        tr, te = splits["train"], splits["test"]
         for point, trunk in trunks.items():
             state = io.load_state(trunk)
             if list(state["pairs"]) != list(pairs):

@@ -11,10 +11,9 @@ from typing import Any
 
 import pandas as pd
 
-from lmc.data import arrays
 from lmc.evaluate import interpolate
-from lmc.jobs.setup import setup
-from lmc.util import devices, io, provenance
+from lmc.jobs.setup import on_device
+from lmc.util import io, provenance
 from lmc.util.logs import log
 
 
@@ -23,9 +22,7 @@ def _paths(settings: Sequence[Mapping[str, Any]], weights: Sequence[Sequence[tup
            batch_size: int) -> Iterator[tuple[int, int, pd.DataFrame]]:
     """(i, j, path) for the j-th (a.pt, b.pt) of setting i, the splits of `betons` read
     once (from convert's arrays); start-up and compute logged apart."""
-    setup(threads)
-    with devices.claim_gpu(prefer=device) as dev:
-        splits = {name: arrays.read_split(path, dev) for name, path in betons.items()}
+    with on_device(threads, device, betons) as (dev, splits):
         started = time.time()
         log.info("start-up %.1f s (process start to the first evaluated batch)",
                  started - provenance.process_start())

@@ -4,14 +4,18 @@ run index. The training and interpolation jobs live in
 code digest of one (lmc.util.code) does not change when the other's code does."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 import torch
 
+from lmc.data import arrays
+from lmc.data.beton import Split
+from lmc.util import devices
 from lmc.util.logs import log
 
 
@@ -21,6 +25,17 @@ def setup(threads: int) -> None:
     # Byte-identical reruns on CPU; on GPU, deterministic kernels where torch has them.
     torch.use_deterministic_algorithms(True, warn_only=True)
     log.info("%d CPU threads, torch %s", torch.get_num_threads(), torch.__version__)
+
+
+@contextlib.contextmanager
+def on_device(threads: int, device: str, betons: Mapping[str, str]
+              ) -> Iterator[tuple[torch.device, dict[str, Split]]]:
+    """A job's start: threads and determinism (`setup`), its device (a distinct GPU for
+    concurrent jobs on one workstation, lmc.util.devices) and its splits (name -> .beton)
+    read onto it once, from convert's arrays."""
+    setup(threads)
+    with devices.claim_gpu(prefer=device) as dev:
+        yield dev, {name: arrays.read_split(path, dev) for name, path in betons.items()}
 
 
 def read_setting(path: str | os.PathLike) -> dict[str, Any]:

@@ -51,7 +51,8 @@ def train_job(settings: Sequence[Mapping[str, Any]], seeds: Sequence[Sequence[Ma
     resume_only_with_this_code(state_path, code)
     with devices.claim_gpu(prefer=device) as dev:     # distinct GPUs for concurrent jobs
         # resident splits from convert's arrays on both paths (the ffcv path trains from
-        # Loaders over the .beton and evaluates on the resident test split)
+        # Loaders over the .beton and evaluates on the resident test split); set up came
+        # first, before the kept pairs and the initial states (not lmc.jobs.setup.on_device)
         tr, te = arrays.read_split(betons["train"], dev), arrays.read_split(betons["test"], dev)
         result = loop.train_members(member_settings, inits, order_seeds, tr, te, dev, data_path=data_path,
                                      train_beton=betons["train"], state_path=state_path,
