@@ -44,7 +44,7 @@ import torch
 from torch import nn
 
 from lmc.config import grid
-from lmc.data import beton, idx, sources
+from lmc.data import beton, idx, resident, sources
 from lmc.nn import stacked
 from lmc.nn.models import build_model
 from lmc.train import loop
@@ -148,7 +148,7 @@ def timed_evaluation(device: torch.device):
 
 
 # ---------------------------------------------------------------- the contenders
-def run_trainer(setting, init, members: int, tr: beton.Split, te: beton.Split, device, *,
+def run_trainer(setting, init, members: int, tr: resident.Split, te: resident.Split, device, *,
                 data_path: str = "resident", beton_path: str | None = None) -> tuple[float, float]:
     """One train_members call; returns (training seconds, evaluation seconds excluded)."""
     seeds = [1000 + m for m in range(members)]
@@ -178,14 +178,14 @@ def textbook_loader(root: str, n: int | None, batch_size: int, workers: int, dev
                                        pin_memory=False), len(ds)
 
 
-def run_plain(init: dict[str, torch.Tensor], members: int, tr: beton.Split, epochs: int, batch_size: int,
+def run_plain(init: dict[str, torch.Tensor], members: int, tr: resident.Split, epochs: int, batch_size: int,
               device) -> float:
     """The plain resident-tensor loop, training `members` models one after another from
     `init`, each in its own random order; returns training seconds. Normalising the split
     is inside the time, as it is inside train_members'."""
     sync(device)
     t = time.perf_counter()
-    x = beton.normaliser(DATASET, device)(tr.images).flatten(1)
+    x = resident.normaliser(DATASET, device)(tr.images).flatten(1)
     y = tr.labels.long()
     for m in range(members):
         model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 10)).to(device)
@@ -285,7 +285,7 @@ def parse_args(argv=None):
     return args
 
 
-def prepare(args) -> tuple[beton.Split, beton.Split, np.ndarray, np.ndarray]:
+def prepare(args) -> tuple[resident.Split, resident.Split, np.ndarray, np.ndarray]:
     raw = Path(args.data_root) / sources.info(DATASET).torchvision / "raw"
     if not all((raw / f).exists() for pair in idx.IDX_FILES.values() for f in pair):
         sources.prepare(DATASET, args.data_root, args.source)
@@ -294,8 +294,8 @@ def prepare(args) -> tuple[beton.Split, beton.Split, np.ndarray, np.ndarray]:
     if args.samples is not None:
         x, y = x[:args.samples], y[:args.samples]
     device = torch.device(args.device)
-    tr = beton.Split(torch.from_numpy(x).to(device), torch.from_numpy(y).to(device))
-    te = beton.Split(torch.from_numpy(tx[:TEST_SUBSET]).to(device),
+    tr = resident.Split(torch.from_numpy(x).to(device), torch.from_numpy(y).to(device))
+    te = resident.Split(torch.from_numpy(tx[:TEST_SUBSET]).to(device),
                     torch.from_numpy(ty[:TEST_SUBSET]).to(device))
     return tr, te, x, y
 

@@ -21,6 +21,7 @@ import torch
 import yaml
 
 from lmc.config.plan import jobs_per_rule  # noqa: F401  (tests import it from here)
+from lmc.data import resident
 from lmc.util import pair_files
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -194,8 +195,7 @@ def workflow(tmp_path) -> Workflow:
 
 @pytest.fixture(scope="session")
 def digits_splits(tmp_path_factory, digits_folder):
-    """Resident train/test splits of the fabricated dataset (as `lmc.data.beton.Split`)."""
-    from lmc.data import beton
+    """Resident train/test splits of the fabricated dataset (as `lmc.data.resident.Split`)."""
     from lmc.data import sources as data
 
     root = tmp_path_factory.mktemp("digits_root")
@@ -203,7 +203,7 @@ def digits_splits(tmp_path_factory, digits_folder):
     out = {}
     for split in data.SPLITS:
         x, y = data.load_split("mnist", root, split)
-        out[split] = beton.Split(torch.from_numpy(x), torch.from_numpy(y))
+        out[split] = resident.Split(torch.from_numpy(x), torch.from_numpy(y))
     return out
 
 

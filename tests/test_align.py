@@ -8,7 +8,7 @@ import torch
 
 from lmc.analyses import alignment
 from lmc.analyses.activation_matching import activation_matching
-from lmc.data import beton
+from lmc.data import resident
 from lmc.train.loop import initial_state
 
 BASE = {"dataset": "mnist", "init": "torch_default", "init_scale": 1.0, "depth": 3, "width": 16, "slope": 0.0,
@@ -76,7 +76,7 @@ def test_weight_matching_is_deterministic_and_improves_the_match():
 def test_activation_matching_recovers_a_planted_permutation(kind):
     setting, a, b = _planted(kind, 5, 4)
     g = torch.Generator().manual_seed(0)
-    train = beton.Split(torch.randint(0, 256, (600, 1, 28, 28), generator=g, dtype=torch.uint8),
+    train = resident.Split(torch.randint(0, 256, (600, 1, 28, 28), generator=g, dtype=torch.uint8),
                         torch.zeros(600, dtype=torch.long))
     perms = activation_matching(setting, a, b, train, "cpu", batch_size=256)
     aligned = alignment.permute(setting, b, perms)
@@ -88,7 +88,7 @@ def test_activation_matching_refuses_the_vit_and_logistic_regression_has_no_unit
     with pytest.raises(alignment.AlignError, match="activation matching is not implemented for model 'vit'"):
         setting = {**BASE, "model": "vit"}
         s = initial_state(setting, 0)
-        activation_matching(setting, s, s, beton.Split(torch.zeros(2, 1, 28, 28, dtype=torch.uint8),
+        activation_matching(setting, s, s, resident.Split(torch.zeros(2, 1, 28, 28, dtype=torch.uint8),
                                                        torch.zeros(2, dtype=torch.long)), "cpu")
     logistic = {**BASE, "model": "linear", "depth": 1}
     assert alignment.perm_spec(logistic).sizes == {}

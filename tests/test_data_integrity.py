@@ -20,7 +20,7 @@ import pytest
 import torch
 from conftest import ROOT, copy_workflow, job_outputs
 
-from lmc.data import arrays, beton, sources
+from lmc.data import arrays, beton, resident, sources
 from lmc.jobs import convert as lmc_convert
 from lmc.jobs import interpolate
 from lmc.jobs import train as train_job
@@ -75,7 +75,7 @@ def _readers():
     return {
         "dag check": beton.check_beton_unchanged,
         "read_beton": beton.read_beton,
-        "Split.from_beton": lambda p: beton.Split.from_beton(p, "cpu"),
+        "Split.from_beton": lambda p: resident.Split.from_beton(p, "cpu"),
         "ffcv_loader": lambda p: beton.ffcv_loader(p, 64, seed=0),
     }
 

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
-from lmc.data import beton
+from lmc.data import resident
 from lmc.nn import stacked
 from lmc.nn.models import MLP, build_model, parameter_count, table3_counts
 from lmc.nn.patch_models import CNN, AttentionViT, LocallyConnected, toeplitz_twins, toeplitz_width
@@ -189,9 +189,9 @@ def _setting(kind: str) -> dict:
 def test_train_members_one_epoch(kind):
     setting = _setting(kind)
     gen = torch.Generator().manual_seed(4)
-    tr = beton.Split(torch.randint(0, 256, (48, *MNIST), dtype=torch.uint8, generator=gen),
+    tr = resident.Split(torch.randint(0, 256, (48, *MNIST), dtype=torch.uint8, generator=gen),
                      torch.randint(0, 10, (48,), generator=gen))
-    te = beton.Split(torch.randint(0, 256, (20, *MNIST), dtype=torch.uint8, generator=gen),
+    te = resident.Split(torch.randint(0, 256, (20, *MNIST), dtype=torch.uint8, generator=gen),
                      torch.randint(0, 10, (20,), generator=gen))
     init = loop.initial_state(setting, init_seed=5)
     result = loop.train_members(setting, init, [1, 2], tr, te, "cpu")

@@ -2,7 +2,7 @@
 import numpy as np
 import torch
 
-from lmc.data import beton
+from lmc.data import beton, resident
 
 
 def test_resident_order_reproduces_ffcv_loader(betons):
@@ -14,11 +14,12 @@ def test_resident_order_reproduces_ffcv_loader(betons):
             for x, y in loader:                      # FFCV reuses its buffers: copy
                 seen_x.append(x.clone())
                 seen_y.append(y.clone().reshape(-1))
-            order = torch.from_numpy(beton.epoch_order(seed, epoch, len(labels)))
+            order = torch.from_numpy(resident.epoch_order(seed, epoch, len(labels)))
             assert torch.equal(torch.cat(seen_y), labels[order])
             assert torch.equal(torch.cat(seen_x), images[order])
     # and another seed really is another order
-    assert not np.array_equal(beton.epoch_order(1, 0, len(labels)), beton.epoch_order(2, 0, len(labels)))
+    n = len(labels)
+    assert not np.array_equal(resident.epoch_order(1, 0, n), resident.epoch_order(2, 0, n))
 
 
 def test_full_split_read_keeps_the_partial_last_batch(betons, digits_folder):

@@ -10,7 +10,7 @@ import torch
 from conftest import job_outputs
 from torch import nn
 
-from lmc.data import beton
+from lmc.data import resident
 from lmc.evaluate import interpolate
 from lmc.jobs import interpolate as interpolate_job
 from lmc.jobs import train
@@ -36,8 +36,8 @@ def test_a_and_b_share_init_bytes_and_see_different_orders(digits_splits, tmp_pa
     assert seeds["order_seed_a"] != seeds["order_seed_b"]
     assert train_settings.pair_seeds(s, 0) == seeds and train_settings.pair_seeds(s, 1) != seeds
     n = len(digits_splits["train"])
-    assert not np.array_equal(beton.epoch_order(seeds["order_seed_a"], 0, n),
-                              beton.epoch_order(seeds["order_seed_b"], 0, n))
+    assert not np.array_equal(resident.epoch_order(seeds["order_seed_a"], 0, n),
+                              resident.epoch_order(seeds["order_seed_b"], 0, n))
     result = loop.train_pair(s, seeds, digits_splits["train"], digits_splits["test"], "cpu")
     init = loop.initial_state(s, seeds["init_seed"])
     assert all(torch.equal(init[k], result.inits[0][k]) for k in init)
@@ -76,7 +76,7 @@ def test_batched_interpolation_equals_per_alpha_evaluation(digits_splits):
     alphas = [0.0, 0.5, 1.0]
     table = interpolate.evaluate_path(a, b, s, {"test": digits_splits["test"]}, alphas, "cpu", batch_size=100)
     model = build_model(s, (1, 28, 28), 10)
-    norm = beton.normaliser("mnist", "cpu")
+    norm = resident.normaliser("mnist", "cpu")
     te = digits_splits["test"]
     for alpha in alphas:
         model.load_state_dict({k: (1 - alpha) * a[k] + alpha * b[k] for k in a})
@@ -107,13 +107,13 @@ def test_same_setting_twice_gives_byte_identical_outputs(betons, tmp_path):
 
 def test_ffcv_loader_path_gives_the_same_training_as_resident(betons):
     s = setting(epochs=2)
-    tr, te = beton.Split.from_beton(betons["train"], "cpu"), beton.Split.from_beton(betons["test"], "cpu")
+    tr, te = (resident.Split.from_beton(betons[name], "cpu") for name in ("train", "test"))
     init = loop.initial_state(s, 5)
-    resident = loop.train_members(s, init, [7, 8], tr, te, "cpu", data_path="resident")
+    in_memory = loop.train_members(s, init, [7, 8], tr, te, "cpu", data_path="resident")
     ffcv = loop.train_members(s, init, [7, 8], tr, te, "cpu", data_path="ffcv", train_beton=betons["train"])
     for m in range(2):
         for k in init:
-            assert torch.equal(resident.members[m][k], ffcv.members[m][k]), "same order, same bytes"
+            assert torch.equal(in_memory.members[m][k], ffcv.members[m][k]), "same order, same bytes"
 
 
 def test_interrupted_training_resumes_to_identical_bytes(digits_splits, tmp_path):

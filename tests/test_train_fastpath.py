@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from lmc.data import beton, sources
+from lmc.data import beton, resident, sources
 from lmc.train import batches, loop
 from lmc.train import settings as train_settings
 
@@ -36,14 +36,14 @@ def _same(a: loop.TrainResult, b: loop.TrainResult) -> None:
 def test_prenormalised_split_gives_identical_training(monkeypatch, dataset):
     meta = sources.info(dataset)
     x, y = _fabricated(meta.shape, 300)
-    tr = beton.Split(torch.from_numpy(x), torch.from_numpy(y))
-    te = beton.Split(torch.from_numpy(x[:50]), torch.from_numpy(y[:50]))
+    tr = resident.Split(torch.from_numpy(x), torch.from_numpy(y))
+    te = resident.Split(torch.from_numpy(x[:50]), torch.from_numpy(y[:50]))
     s = _setting(dataset)
     init = loop.initial_state(s, 11)
     fast = loop.train_members(s, init, [1, 2], tr, te, "cpu")
-    assert batches.prenormalised(tr, beton.normaliser(dataset, "cpu")) is not None
+    assert batches.prenormalised(tr, resident.normaliser(dataset, "cpu")) is not None
     monkeypatch.setattr(batches, "PRENORMALISE_MAX_BYTES", 0)          # force per-batch normalisation
-    assert batches.prenormalised(tr, beton.normaliser(dataset, "cpu")) is None
+    assert batches.prenormalised(tr, resident.normaliser(dataset, "cpu")) is None
     slow = loop.train_members(s, init, [1, 2], tr, te, "cpu")
     _same(fast, slow)
 
@@ -53,13 +53,13 @@ def test_ffcv_loaders_reused_across_epochs_match_resident(tmp_path):
     x, y = _fabricated(sources.info("mnist").shape, 300, seed=1)
     beton_path = tmp_path / "train.beton"
     beton.write_beton(x, y, beton_path)
-    tr = beton.Split(torch.from_numpy(x), torch.from_numpy(y))
-    te = beton.Split(torch.from_numpy(x[:50]), torch.from_numpy(y[:50]))
+    tr = resident.Split(torch.from_numpy(x), torch.from_numpy(y))
+    te = resident.Split(torch.from_numpy(x[:50]), torch.from_numpy(y[:50]))
     s = _setting("mnist")
     init = loop.initial_state(s, 11)
-    resident = loop.train_members(s, init, [5, 6], tr, te, "cpu")
+    in_memory = loop.train_members(s, init, [5, 6], tr, te, "cpu")
     ffcv = loop.train_members(s, init, [5, 6], tr, te, "cpu", data_path="ffcv", train_beton=str(beton_path))
-    _same(resident, ffcv)
+    _same(in_memory, ffcv)
 
 
 def test_reading_a_beton_and_ffcv_training_keep_torch_threads(tmp_path):
@@ -72,7 +72,7 @@ def test_reading_a_beton_and_ffcv_training_keep_torch_threads(tmp_path):
     before = torch.get_num_threads()
     try:
         torch.set_num_threads(2)
-        split = beton.Split.from_beton(beton_path, "cpu")
+        split = resident.Split.from_beton(beton_path, "cpu")
         assert torch.get_num_threads() == 2
         assert (torch.equal(split.images, torch.from_numpy(x))
                 and torch.equal(split.labels, torch.from_numpy(y)))

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from lmc.analyses.alignment import AlignError, Perms, assignment, perm_spec
-from lmc.data import beton, sources
+from lmc.data import resident, sources
 from lmc.nn.models import build_model
 
 SUPPORTED = ("linear", "mlp", "cnn", "lcn")
@@ -66,7 +66,7 @@ class _Moments:
 
 @torch.no_grad()
 def hidden_moments(setting: Mapping[str, Any], a: Mapping[str, torch.Tensor], b: Mapping[str, torch.Tensor],
-                   train: beton.Split, device: torch.device | str,
+                   train: resident.Split, device: torch.device | str,
                    batch_size: int = 2048) -> dict[str, _Moments]:
     meta = sources.info(setting["dataset"])
     models = []
@@ -74,7 +74,7 @@ def hidden_moments(setting: Mapping[str, Any], a: Mapping[str, torch.Tensor], b:
         m = build_model(setting, meta.shape, meta.classes).to(device)
         m.load_state_dict(state)
         models.append(m)
-    normalise = beton.normaliser(setting["dataset"], device)
+    normalise = resident.normaliser(setting["dataset"], device)
     moments: dict[str, _Moments] = {}
     caught: list[dict[str, torch.Tensor]] = [{}, {}]
     handles = []
@@ -96,7 +96,7 @@ def hidden_moments(setting: Mapping[str, Any], a: Mapping[str, torch.Tensor], b:
 
 
 def activation_matching(setting: Mapping[str, Any], a: Mapping[str, torch.Tensor],
-                        b: Mapping[str, torch.Tensor], train: beton.Split, device: torch.device | str,
+                        b: Mapping[str, torch.Tensor], train: resident.Split, device: torch.device | str,
                         batch_size: int = 2048) -> Perms:
     """Permutations of B's units maximising the summed correlation with A's units."""
     spec = perm_spec(setting)

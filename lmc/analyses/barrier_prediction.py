@@ -31,7 +31,7 @@ import torch
 
 from lmc.analyses.layerwise import layer_groups
 from lmc.analyses.path_derivatives import path_derivatives, predicted_barriers, spawn_geometry
-from lmc.data import beton
+from lmc.data import resident
 from lmc.data.sources import info
 from lmc.nn import stacked
 from lmc.nn.models import build_model
@@ -46,14 +46,14 @@ DERIVATIVES = ("loss", "slope", "curvature")
 
 def pair_records(setting: Mapping[str, Any], init: Sequence[Mapping[str, torch.Tensor]],
                  a: Sequence[Mapping[str, torch.Tensor]], b: Sequence[Mapping[str, torch.Tensor]],
-                 split: beton.Split, device: torch.device | str, batch_size: int = 2048
+                 split: resident.Split, device: torch.device | str, batch_size: int = 2048
                  ) -> list[dict[str, Any]]:
     """The derivatives record of every pair of one setting, all pairs in one batched pass."""
     meta = info(setting["dataset"])
     model = build_model(setting, meta.shape, meta.classes).to(device)
     sa, sb, s0 = (stacked.stack_states(list(states), device) for states in (a, b, init))
     layers = dict(layer_groups(a[0]))
-    normalise = beton.normaliser(setting["dataset"], device)
+    normalise = resident.normaliser(setting["dataset"], device)
     d = path_derivatives(model, sa, sb, split.images, split.labels, normalise, ALPHAS, layers=layers,
                          batch_size=batch_size, layer_alphas=LAYER_ALPHAS,
                          layer_loss_alphas=LAYER_LOSS_ALPHAS)

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import torch
 
-from lmc.data import beton
+from lmc.data import resident
 from lmc.evaluate import points
 from lmc.nn import stacked
 
@@ -53,7 +53,7 @@ def members(a: Mapping[str, torch.Tensor], b: Mapping[str, torch.Tensor]
 
 
 def evaluate_layerwise(setting: Mapping[str, Any], a: Mapping[str, torch.Tensor],
-                       b: Mapping[str, torch.Tensor], splits: Mapping[str, beton.Split],
+                       b: Mapping[str, torch.Tensor], splits: Mapping[str, resident.Split],
                        device: torch.device | str, batch_size: int = 2048) -> pd.DataFrame:
     """Loss and error of every network of `members` on every split, tidy (COLUMNS)."""
     labels, states = members(a, b)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from lmc.data import beton
+from lmc.data import resident
 from lmc.evaluate import points
 
 
@@ -54,7 +54,7 @@ def grid(anchors: Mapping[str, tuple[float, float]], shape: Sequence[int], margi
 
 def evaluate_plane(setting: Mapping[str, Any], init: Mapping[str, torch.Tensor],
                    a: Mapping[str, torch.Tensor], b: Mapping[str, torch.Tensor],
-                   splits: Mapping[str, beton.Split], device: torch.device | str, shape: Sequence[int],
+                   splits: Mapping[str, resident.Split], device: torch.device | str, shape: Sequence[int],
                    margin: float, batch_size: int = 2048
                    ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Tidy frame (x, y, split, loss, error, accuracy; sorted by split, y, x) and the

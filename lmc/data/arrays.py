@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from lmc.data.beton import BetonError, Split, beton_record, rebuild_hint
+from lmc.data.beton import BetonError, beton_record, rebuild_hint
+from lmc.data.resident import Split
 from lmc.data.sources import content_sha256, file_sha256
 from lmc.util.io import atomic_write, json_text, rewrite_json_keeping_mtime, write_json
 

@@ -12,13 +12,12 @@ import contextlib
 import json
 import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from lmc.data.datasets import DatasetError, info
+from lmc.data.datasets import DatasetError
 from lmc.data.sources import content_sha256, file_sha256
 from lmc.util.io import write_json
 
@@ -228,29 +227,6 @@ def read_beton(path: str | os.PathLike) -> tuple[torch.Tensor, torch.Tensor]:
     return x, y
 
 
-def epoch_order(seed: int, epoch: int, n: int) -> np.ndarray:
-    """The permutation FFCV's RANDOM order uses for `epoch` (default_rng(seed + epoch));
-    the resident path draws the same one so both paths see identical batches."""
-    return np.random.default_rng(seed + epoch).permutation(n)
-
-
-def normaliser(name: str, device: torch.device | str):
-    """uint8 [.., C, H, W] -> float32 normalised with the dataset's channel statistics
-    (into `out`, a float32 tensor of x's shape, when given)."""
-    meta = info(name)
-    mean = torch.tensor(meta.mean, device=device).view(-1, 1, 1) * 255.0
-    inv_std = 1.0 / (torch.tensor(meta.std, device=device).view(-1, 1, 1) * 255.0)
-
-    def normalise(x: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
-        if out is None:
-            return (x.float() - mean) * inv_std
-        # the same two operations, written into `out` (one pass fewer, no temporaries)
-        return torch.sub(x, mean, out=out).mul_(inv_std)
-
-    return normalise
-
-
-# ---------------------------------------------------------------- resident splits
 @contextlib.contextmanager
 def keep_torch_threads():
     """Undo FFCV's changes to torch's CPU thread count.
@@ -264,19 +240,3 @@ def keep_torch_threads():
         yield threads
     finally:
         torch.set_num_threads(threads)
-
-
-@dataclass
-class Split:
-    """A split resident on the training device: uint8 images [N, C, H, W], int64 labels."""
-    images: torch.Tensor
-    labels: torch.Tensor
-
-    @classmethod
-    def from_beton(cls, path: str | os.PathLike, device: torch.device | str) -> "Split":
-        with keep_torch_threads():
-            x, y = read_beton(path)
-        return cls(x.to(device), y.to(device))
-
-    def __len__(self) -> int:
-        return len(self.labels)

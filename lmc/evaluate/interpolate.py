@@ -7,14 +7,14 @@ from typing import Any
 import pandas as pd
 import torch
 
-from lmc.data import beton, sources
+from lmc.data import resident, sources
 from lmc.nn import stacked
 from lmc.nn.models import build_model
 from lmc.util.logs import Progress
 
 
 def evaluate_path(a: Mapping[str, torch.Tensor], b: Mapping[str, torch.Tensor], setting: Mapping[str, Any],
-                  splits: Mapping[str, beton.Split], alphas: Sequence[float], device: torch.device | str,
+                  splits: Mapping[str, resident.Split], alphas: Sequence[float], device: torch.device | str,
                   batch_size: int = 2048) -> pd.DataFrame:
     """Loss, error and accuracy of Θ(α) for every α on every split (whole splits,
     un-augmented). All α are stacked as members of one batched model, so each batch of
@@ -22,7 +22,7 @@ def evaluate_path(a: Mapping[str, torch.Tensor], b: Mapping[str, torch.Tensor], 
     meta = sources.info(setting["dataset"])
     model = build_model(setting, meta.shape, meta.classes).to(device)
     params = stacked.interpolate_states(a, b, alphas, device)
-    normalise = beton.normaliser(setting["dataset"], device)
+    normalise = resident.normaliser(setting["dataset"], device)
     rows = []
     for split, s in splits.items():
         progress = Progress(len(s), what=f"{split}: {len(alphas)} points x samples")

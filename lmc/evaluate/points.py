@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import torch
 
-from lmc.data import beton, sources
+from lmc.data import resident, sources
 from lmc.nn import stacked
 from lmc.nn.models import build_model
 from lmc.util.logs import Progress
@@ -35,7 +35,8 @@ def unflatten(flat: torch.Tensor, like: Mapping[str, torch.Tensor]) -> dict[str,
 
 
 def evaluate_members(setting: Mapping[str, Any], count: int,
-                     build: Callable[[int, int], dict[str, torch.Tensor]], splits: Mapping[str, beton.Split],
+                     build: Callable[[int, int], dict[str, torch.Tensor]],
+                     splits: Mapping[str, resident.Split],
                      device: torch.device | str, batch_size: int = 2048,
                      chunk_bytes: int = CHUNK_BYTES) -> pd.DataFrame:
     """Loss, error and accuracy of members 0..count-1 on every split. `build(i, j)` gives
@@ -45,7 +46,7 @@ def evaluate_members(setting: Mapping[str, Any], count: int,
     model = build_model(setting, meta.shape, meta.classes).to(device)
     per_member = 4 * sum(p.numel() for p in model.parameters())
     chunk = max(1, min(count, chunk_bytes // max(1, per_member)))
-    normalise = beton.normaliser(setting["dataset"], device)
+    normalise = resident.normaliser(setting["dataset"], device)
     rows = []
     for split, s in splits.items():
         progress = Progress(count, what=f"{split}: members")

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from lmc.analyses import alignment, barrier_prediction, layerwise, plane
-from lmc.data import beton
+from lmc.data import resident
 from lmc.evaluate import interpolate
 from lmc.jobs.setup import on_device
 from lmc.nn.stacked import unstack
@@ -39,7 +39,7 @@ def per_setting(settings: Sequence[Mapping[str, Any]], files: Sequence[Mapping[s
     return [(setting, files[i * pairs:(i + 1) * pairs]) for i, setting in enumerate(settings)]
 
 
-PairWork = Callable[[Mapping[str, Any], Mapping[str, str], Mapping[str, beton.Split], Any], None]
+PairWork = Callable[[Mapping[str, Any], Mapping[str, str], Mapping[str, resident.Split], Any], None]
 
 
 def _each_pair(name: str, settings: Settings, betons: Mapping[str, str] | None, device: str, threads: int,
@@ -135,7 +135,7 @@ def derivatives_job(settings: Settings, train_beton: str, device: str = "auto", 
     with on_device(threads, device, {"train": train_beton}) as (dev, splits):
         split = splits["train"]
         if samples != "all":
-            split = beton.Split(split.images[:samples], split.labels[:samples])
+            split = resident.Split(split.images[:samples], split.labels[:samples])
         log.info("start-up %.1f s (process start to the first pair)",
                  time.time() - provenance.process_start())
         started, trunks = time.time(), {}

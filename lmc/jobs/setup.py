@@ -14,7 +14,7 @@ import pandas as pd
 import torch
 
 from lmc.data import arrays
-from lmc.data.beton import Split
+from lmc.data.resident import Split
 from lmc.util import devices
 from lmc.util.logs import log
 

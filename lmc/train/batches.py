@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from lmc.data import beton
+from lmc.data import beton, resident
 
 # A resident train split is normalised once per `train_members` call (float32 on the
 # device) when that copy fits in this many bytes; batches are then plain row gathers of
@@ -18,7 +18,7 @@ from lmc.data import beton
 PRENORMALISE_MAX_BYTES = 2 << 30
 
 
-def prenormalised(train: beton.Split, normalise, chunk: int = 2048) -> torch.Tensor | None:
+def prenormalised(train: resident.Split, normalise, chunk: int = 2048) -> torch.Tensor | None:
     """The whole split normalised (float32, on its device), or None if it is too big.
     Filled chunk by chunk into one buffer: small chunks stay in cache."""
     if train.images.numel() * 4 > PRENORMALISE_MAX_BYTES:
@@ -31,10 +31,10 @@ def prenormalised(train: beton.Split, normalise, chunk: int = 2048) -> torch.Ten
 
 class ResidentBatches:
     """Batches gathered from the resident train split, each member in its own
-    `beton.epoch_order` (FFCV's RANDOM order). The split is normalised once if that copy
+    `resident.epoch_order` (FFCV's RANDOM order). The split is normalised once if that copy
     fits in `PRENORMALISE_MAX_BYTES`, else batch by batch."""
 
-    def __init__(self, train: beton.Split, order_seeds: Sequence[int], batch_size: int, normalise,
+    def __init__(self, train: resident.Split, order_seeds: Sequence[int], batch_size: int, normalise,
                  device: torch.device | str):
         self.train, self.order_seeds, self.batch_size = train, list(order_seeds), batch_size
         self.normalise, self.device = normalise, device
@@ -48,7 +48,7 @@ class ResidentBatches:
     def epoch(self, epoch: int):
         """Yield (x float32 normalised [M, b, C, H, W], y [M, b]), members in lockstep."""
         n, bs = len(self.train), self.batch_size
-        orders = torch.from_numpy(np.stack([beton.epoch_order(s, epoch, n)
+        orders = torch.from_numpy(np.stack([resident.epoch_order(s, epoch, n)
                                             for s in self.order_seeds])).to(self.device)
         for start in range(0, n, bs):
             idx = orders[:, start:start + bs]

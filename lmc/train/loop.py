@@ -28,7 +28,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from lmc.data import beton, sources
+from lmc.data import resident, sources
 from lmc.nn import stacked
 from lmc.nn.models import build_model
 from lmc.train import batches, checkpoints
@@ -143,7 +143,7 @@ def _progress(rows: Sequence[Mapping[str, Any]]) -> str:
     return " ".join(f"{r['member']}: loss {r['train_loss']:.4f} test acc {r['test_acc']:.4f}" for r in rows)
 
 
-def _batches(data_path: str, train: beton.Split, train_beton: str | None, order_seeds: Sequence[int],
+def _batches(data_path: str, train: resident.Split, train_beton: str | None, order_seeds: Sequence[int],
              batch_size: int, normalise, device: torch.device | str):
     if data_path == "resident":
         return batches.ResidentBatches(train, order_seeds, batch_size, normalise, device)
@@ -173,7 +173,7 @@ def _per_member(value: Mapping[str, Any] | Sequence[Mapping[str, Any]], members:
 
 def train_members(setting: Mapping[str, Any] | Sequence[Mapping[str, Any]],
                   init: Mapping[str, torch.Tensor] | Sequence[Mapping[str, torch.Tensor]],
-                  order_seeds: Sequence[int], train: beton.Split, test: beton.Split,
+                  order_seeds: Sequence[int], train: resident.Split, test: resident.Split,
                   device: torch.device | str, *, data_path: str = "resident", train_beton: str | None = None,
                   state_path: str | None = None, checkpoint_every: int = 0,
                   on_epoch: Callable[[int], None] | None = None, names: Sequence[str] | None = None,
@@ -188,7 +188,7 @@ def train_members(setting: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     names = list(names) if names is not None else [member_name(m) for m in range(members)]
     model, epochs = _model(setting, device), setting["epochs"]
     optimizer, forward = group.optimizer(), stacked.batched_forward(model)
-    normalise = beton.normaliser(setting["dataset"], device)
+    normalise = resident.normaliser(setting["dataset"], device)
     per_epoch = math.ceil(len(train) / setting["batch_size"])
     key = _state_key(settings, order_seeds, bundled=len(group.groups) > 1)
     first_step = dynamics.first_step(optimizer, key)
@@ -247,7 +247,8 @@ def pair_inits(setting: Mapping[str, Any], seeds: Mapping[str, int]) -> list[dic
     return [init_a, initial_state(setting, seeds["init_seed_b"])]
 
 
-def train_pair(setting: Mapping[str, Any], seeds: Mapping[str, int], train: beton.Split, test: beton.Split,
+def train_pair(setting: Mapping[str, Any], seeds: Mapping[str, int], train: resident.Split,
+               test: resident.Split,
                device: torch.device | str, **kwargs: Any) -> TrainResult:
     """Networks A and B: one initialisation (`init_seed`) or two (`pair_inits`), two data orders."""
     return train_members(setting, pair_inits(setting, seeds), [seeds["order_seed_a"], seeds["order_seed_b"]],

@@ -20,7 +20,7 @@ from typing import Any
 
 import torch
 
-from lmc.data import beton
+from lmc.data import resident
 from lmc.nn import stacked
 from lmc.train import checkpoints, loop, members
 from lmc.train.settings import canonical_json, pair_seeds
@@ -47,8 +47,8 @@ def spawn_seeds(setting: Mapping[str, Any], pair: int, step: int | None = None) 
 def train_trunks(
     setting: Mapping[str, Any],
     pairs: Sequence[int],
-    train_split: beton.Split,
-    test_split: beton.Split,
+    train_split: resident.Split,
+    test_split: resident.Split,
     device: torch.device | str,
     steps: Sequence[int],
     on_state,
@@ -93,8 +93,8 @@ def train_spawned(
     setting: Mapping[str, Any],
     trunk: Mapping[str, Any],
     pairs: Sequence[int],
-    train_split: beton.Split,
-    test_split: beton.Split,
+    train_split: resident.Split,
+    test_split: resident.Split,
     device: torch.device | str,
     **kwargs: Any,
 ) -> loop.TrainResult:
