@@ -6,7 +6,7 @@ import re
 import pandas as pd
 import pytest
 import torch
-from conftest import ROOT, Workflow, assert_config_error, jobs_per_rule, tiny_config
+from conftest import assert_config_error, jobs_per_rule, tiny_config
 
 
 @pytest.fixture(scope="module")
@@ -84,13 +84,6 @@ def test_lint_is_clean(finished):
     out = proc.stdout + proc.stderr
     assert "Lints for" not in out
     assert "Congratulations, your workflow is in a good condition!" in out
-
-
-def test_full_paper_config_dry_runs():
-    out = Workflow.at(ROOT).snakemake("-n", "all").stdout
-    jobs = jobs_per_rule(out)
-    # every setting trained: one job per setting or per bundle (config.yaml bundles 16)
-    assert sum(n for rule, n in jobs.items() if rule.startswith("train_")) >= 5, jobs
 
 
 BAD_CONFIGS = {
