@@ -10,7 +10,7 @@ import pandas as pd
 
 from lmc.data import datasets
 from lmc.nn.models import table3_counts as model_counts
-from lmc.nn.models import toeplitz_width
+from lmc.nn.patch_models import toeplitz_width
 from lmc.report.layout import Table
 from lmc.report.names import MODEL_TITLES
 
@@ -89,6 +89,6 @@ def table3(counts: pd.DataFrame) -> Table:
         "MLP part. Every optional piece is already included, so no reading of the text reaches 1.08M; "
         "the ≈0.44M gap is about the size of the MLP part the text says was removed "
         "(2·384·576 = 442,368), which the paper's count probably still contains "
-        "(see AttentionViT in lmc/nn/models.py).",
+        "(see AttentionViT in lmc/nn/patch_models.py).",
     ]
     return Table("Table 3", caption, header, body, counts, notes)
