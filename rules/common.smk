@@ -181,6 +181,14 @@ def bundle_dataset(bundle):
     return RUNS[BUNDLES[bundle][0]]["dataset"]
 
 
+def bundle_rule(stage, bundle):
+    """A bundle job's rule name, after the artefact its settings belong to (the first one
+    in config order, as lmc.config.grid.bundles groups them): train_bundle_table1_<id>."""
+    first = BUNDLES[bundle][0]
+    artefact = next(a for a in TRAINED if any(e["run_id"] == first for e in ENTRIES[a]))
+    return f"{stage}_bundle_{artefact}_{bundle}"
+
+
 def bundle_file(name, bundle):
     """A bundle job's own files (log, state) under results/bundles/<id>/."""
     return f"results/bundles/{bundle}/{name}"

@@ -43,7 +43,7 @@ for bundle in BUNDLES:
 
     rule:
         name:
-            f"interpolate_bundle_{bundle}"
+            bundle_rule("interpolate", bundle)
         input:
             **dataset_inputs(bundle_dataset(bundle)),
             weights=[w for run in weight_files(BUNDLES[bundle]) for pair in run for w in pair],

@@ -59,7 +59,7 @@ for bundle in BUNDLES:
 
     rule:
         name:
-            f"train_bundle_{bundle}"
+            bundle_rule("train", bundle)
         input:
             **dataset_inputs(bundle_dataset(bundle)),
         output:
