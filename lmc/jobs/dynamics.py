@@ -12,23 +12,11 @@ from typing import Any
 import pandas as pd
 
 from lmc.jobs import interpolate
-from lmc.jobs.setup import on_device
+from lmc.jobs.setup import on_device, write_pair
 from lmc.train import loop, snapshots, spawn
 from lmc.train.settings import point_step, steps_per_epoch
 from lmc.util import io
 from lmc.util.logs import log
-
-
-def _per_pair(metrics: pd.DataFrame, members: Sequence[str]) -> list[pd.DataFrame]:
-    """Split the metrics of members (a0, b0, a1, b1, ...) into one frame per pair, its
-    members named a and b (as a pair's own metrics.csv)."""
-    index = {loop.member_name(m): m for m in range(len(members))}
-    frames = []
-    for i in range(0, len(members), 2):
-        rows = metrics[metrics["member"].map(index).isin([i, i + 1])].copy()
-        rows["member"] = rows["member"].map(lambda name: "ab"[index[name] - i])
-        frames.append(rows.reset_index(drop=True))
-    return frames
 
 
 def trunk_job(
@@ -129,28 +117,12 @@ def spawn_job(
             os.unlink(path)
 
 
-def _write_spawned(
-    setting: Mapping[str, Any],
-    point: str,
-    step: int,
-    pairs: Sequence[int],
-    result: loop.TrainResult,
-    outputs: Mapping[int, Mapping[str, str]],
-) -> None:
-    members = [f"{m}{p}" for p in pairs for m in "ab"]
-    for i, (p, metrics) in enumerate(zip(pairs, _per_pair(result.metrics, members))):
-        files = outputs[p]
-        io.save_weights(result.members[2 * i], files["a"])
-        io.save_weights(result.members[2 * i + 1], files["b"])
-        io.write_csv(metrics, files["metrics"])
-        io.write_json(
-            {
-                **spawn.spawn_seeds(setting, p, step),
-                "spawn_point": point,
-                "diverged": {"a": result.diverged[2 * i], "b": result.diverged[2 * i + 1]},
-            },
-            files["seeds"],
-        )
+def _write_spawned(setting: Mapping[str, Any], point: str, step: int, pairs: Sequence[int],
+                   result: loop.TrainResult, outputs: Mapping[int, Mapping[str, str]]) -> None:
+    names = [loop.member_name(m) for m in range(2 * len(pairs))]
+    for i, p in enumerate(pairs):
+        seeds = {**spawn.spawn_seeds(setting, p, step), "spawn_point": point}
+        write_pair(result, 2 * i, names, outputs[p], seeds)
 
 
 def paths_job(

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lmc.data import arrays
-from lmc.jobs.setup import setup
+from lmc.jobs.setup import setup, write_pair
 from lmc.train import kept_pairs, loop, snapshots
 from lmc.util import devices, io, provenance
 from lmc.util.logs import log
@@ -67,7 +67,7 @@ def train_job(settings: Sequence[Mapping[str, Any]], seeds: Sequence[Sequence[Ma
              finished - result.compute_started, record["wall_seconds"])
     for a in range(0, len(members), 2):
         i, k, _ = members[a]
-        _write_pair(result, a, names, {n: outputs[output_key(n, i, k)] for n in PAIR_FILES},
+        write_pair(result, a, names, {n: outputs[output_key(n, i, k)] for n in PAIR_FILES},
                     seeds[i][pairs.index(k)], record)
     for i, setting in enumerate(settings):
         if setting_key(i) in outputs:
@@ -78,22 +78,6 @@ def train_job(settings: Sequence[Mapping[str, Any]], seeds: Sequence[Sequence[Ma
         if os.path.exists(path):
             os.unlink(path)
     return result
-
-
-def _write_pair(result: loop.TrainResult, a: int, names: Sequence[str], files: Mapping[str, str],
-                seeds: Mapping[str, int], record: Mapping[str, Any]) -> None:
-    """The files of the pair whose A is member `a` of the training (B is member a + 1):
-    init, a, b, metrics (members renamed a and b), seeds with divergence, provenance."""
-    b = a + 1
-    io.save_weights(result.inits[a], files["init"])
-    io.save_weights(result.members[a], files["a"])
-    io.save_weights(result.members[b], files["b"])
-    rows = result.metrics[result.metrics["member"].isin([names[a], names[b]])]
-    rows = rows.assign(member=rows["member"].map({names[a]: "a", names[b]: "b"})).reset_index(drop=True)
-    io.write_csv(rows, files["metrics"])
-    diverged = {"a": result.diverged[a], "b": result.diverged[b]}
-    io.write_json({**dict(seeds), "diverged": diverged}, files["seeds"])
-    io.write_json(record, files["provenance"])
 
 
 CODE_TAG = ".code"
