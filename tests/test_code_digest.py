@@ -182,7 +182,7 @@ def test_library_edits_rerun_exactly_what_they_affect(tmp_path, digits_folder):
     wf.snakemake("--cores", "2", "all")
     assert "Nothing to be done" in wf.snakemake("-n", "all").stdout
 
-    barrier = lib / "barrier.py"
+    barrier = lib / "evaluate" / "barrier.py"
     original = barrier.read_text()
     cosmetic_edit(barrier)
     assert "Nothing to be done" in wf.snakemake("-n", "all").stdout
@@ -193,7 +193,7 @@ def test_library_edits_rerun_exactly_what_they_affect(tmp_path, digits_folder):
     assert "Params have changed" in out
 
     barrier.write_text(original)
-    append(lib / "train.py", "\n_EDITED = 1\n")
+    append(lib / "train" / "loop.py", "\n_EDITED = 1\n")
     jobs = jobs_per_rule(wf.snakemake("-n", "all").stdout)
     # the run index reads setting.json, which the training jobs write (with the same bytes)
     assert jobs == {"train_setting": 2, "interpolate": 2, "aggregate": 1, "render_table2": 1,

@@ -12,7 +12,8 @@ from typing import Any
 import pandas as pd
 
 from lmc.jobs import interpolate
-from lmc.jobs.setup import on_device, write_pair
+from lmc.jobs.pairs import write_pair
+from lmc.jobs.setup import on_device
 from lmc.train import loop, snapshots, spawn
 from lmc.train.settings import point_step, steps_per_epoch
 from lmc.util import io

@@ -16,7 +16,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lmc.data import arrays
-from lmc.jobs.setup import setup, write_pair
+from lmc.jobs.pairs import write_pair
+from lmc.jobs.setup import setup
 from lmc.train import kept_pairs, loop, snapshots
 from lmc.util import devices, io, provenance
 from lmc.util.logs import log
