@@ -156,7 +156,7 @@ def run_trainer(setting, init, members: int, tr: resident.Split, te: resident.Sp
         sync(device)
         t = time.perf_counter()
         result = loop.train_members(setting, init, seeds, tr, te, device, data_path=data_path,
-                                     train_beton=beton_path)
+                                    train_beton=beton_path)
         sync(device)
         total = time.perf_counter() - t
     if any(result.diverged):

@@ -5,4 +5,4 @@ from lmc.util import logs
 
 logs.to_file(snakemake.log[0])
 convert.convert(snakemake.wildcards.dataset, snakemake.params.root, snakemake.input.manifest,
-             dict(snakemake.output.items()))
+                dict(snakemake.output.items()))

@@ -77,7 +77,7 @@ def test_activation_matching_recovers_a_planted_permutation(kind):
     setting, a, b = _planted(kind, 5, 4)
     g = torch.Generator().manual_seed(0)
     train = resident.Split(torch.randint(0, 256, (600, 1, 28, 28), generator=g, dtype=torch.uint8),
-                        torch.zeros(600, dtype=torch.long))
+                           torch.zeros(600, dtype=torch.long))
     perms = activation_matching(setting, a, b, train, "cpu", batch_size=256)
     aligned = alignment.permute(setting, b, perms)
     for k in a:
@@ -89,7 +89,7 @@ def test_activation_matching_refuses_the_vit_and_logistic_regression_has_no_unit
         setting = {**BASE, "model": "vit"}
         s = initial_state(setting, 0)
         activation_matching(setting, s, s, resident.Split(torch.zeros(2, 1, 28, 28, dtype=torch.uint8),
-                                                       torch.zeros(2, dtype=torch.long)), "cpu")
+                                                          torch.zeros(2, dtype=torch.long)), "cpu")
     logistic = {**BASE, "model": "linear", "depth": 1}
     assert alignment.perm_spec(logistic).sizes == {}
     s = initial_state(logistic, 0)

@@ -190,9 +190,9 @@ def test_train_members_one_epoch(kind):
     setting = _setting(kind)
     gen = torch.Generator().manual_seed(4)
     tr = resident.Split(torch.randint(0, 256, (48, *MNIST), dtype=torch.uint8, generator=gen),
-                     torch.randint(0, 10, (48,), generator=gen))
+                        torch.randint(0, 10, (48,), generator=gen))
     te = resident.Split(torch.randint(0, 256, (20, *MNIST), dtype=torch.uint8, generator=gen),
-                     torch.randint(0, 10, (20,), generator=gen))
+                        torch.randint(0, 10, (20,), generator=gen))
     init = loop.initial_state(setting, init_seed=5)
     result = loop.train_members(setting, init, [1, 2], tr, te, "cpu")
     assert len(result.metrics) == 2 and not any(result.diverged)

@@ -85,7 +85,7 @@ def test_slope_and_curvature_agree_with_finite_differences_and_double_backward()
         hessian = torch.autograd.grad(directional, list(params.values()))
         assert d["slope"][p, 0].item() == pytest.approx(directional.item(), rel=1e-10)
         assert d["curvature"][p, 0].item() == pytest.approx(sum((hi * di).sum() for hi, di in
-                                                                 zip(hessian, delta)).item(), rel=1e-10)
+                                                                zip(hessian, delta)).item(), rel=1e-10)
         norm = lambda ts: torch.sqrt(sum((t ** 2).sum() for t in ts)).item()      # noqa: E731
         assert d["grad_norm_a"][p].item() == pytest.approx(norm(g), rel=1e-10)
         assert d["delta_norm"][p].item() == pytest.approx(norm(delta))

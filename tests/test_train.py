@@ -132,7 +132,7 @@ def test_interrupted_training_resumes_to_identical_bytes(digits_splits, tmp_path
     state = str(tmp_path / "state.pt")
     with pytest.raises(Killed):
         loop.train_members(s, init, [1, 2], tr, te, "cpu", state_path=state, checkpoint_every=1,
-                            on_epoch=kill_after_2)
+                           on_epoch=kill_after_2)
     resumed = loop.train_members(s, init, [1, 2], tr, te, "cpu", state_path=state, checkpoint_every=1)
     for m in range(2):
         io.save_weights(full.members[m], tmp_path / f"full{m}.pt")
@@ -150,7 +150,7 @@ def test_interrupted_training_resumes_to_identical_bytes(digits_splits, tmp_path
 def test_divergence_is_recorded_not_a_crash(digits_splits):
     s = setting(model="linear", depth=4, lr=50.0, epochs=3)
     result = loop.train_members(s, loop.initial_state(s, 3), [1, 2], digits_splits["train"],
-                                 digits_splits["test"], "cpu")
+                                digits_splits["test"], "cpu")
     assert all(result.diverged)
     assert result.metrics["diverged"].any()
     assert result.metrics["epoch"].max() < 3, "training stops once every member diverged"

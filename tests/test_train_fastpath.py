@@ -79,8 +79,8 @@ def test_reading_a_beton_and_ffcv_training_keep_torch_threads(tmp_path):
         seen = []
         s = _setting("mnist", epochs=2)
         loop.train_members(s, loop.initial_state(s, 3), [1, 2], split, split, "cpu", data_path="ffcv",
-                            train_beton=str(beton_path),
-                            on_epoch=lambda e: seen.append(torch.get_num_threads()))
+                           train_beton=str(beton_path),
+                           on_epoch=lambda e: seen.append(torch.get_num_threads()))
         assert seen == [2, 2] and torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)

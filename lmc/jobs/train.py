@@ -56,10 +56,10 @@ def train_job(settings: Sequence[Mapping[str, Any]], seeds: Sequence[Sequence[Ma
         # first, before the kept pairs and the initial states (not lmc.jobs.setup.on_device)
         tr, te = arrays.read_split(betons["train"], dev), arrays.read_split(betons["test"], dev)
         result = loop.train_members(member_settings, inits, order_seeds, tr, te, dev, data_path=data_path,
-                                     train_beton=betons["train"], state_path=state_path,
-                                     checkpoint_every=checkpoint_every, names=names,
-                                     dynamics=loop.Dynamics(snapshot_epochs=list(shots.paths),
-                                                            on_snapshot=shots.save))
+                                    train_beton=betons["train"], state_path=state_path,
+                                    checkpoint_every=checkpoint_every, names=names,
+                                    dynamics=loop.Dynamics(snapshot_epochs=list(shots.paths),
+                                                           on_snapshot=shots.save))
     shots.finish(result.members)
     finished = time.time()
     record = provenance.collect(dev, provenance.process_start(), result.compute_started, finished, code)
@@ -69,7 +69,7 @@ def train_job(settings: Sequence[Mapping[str, Any]], seeds: Sequence[Sequence[Ma
     for a in range(0, len(members), 2):
         i, k, _ = members[a]
         write_pair(result, a, names, {n: outputs[output_key(n, i, k)] for n in PAIR_FILES},
-                    seeds[i][pairs.index(k)], record)
+                   seeds[i][pairs.index(k)], record)
     for i, setting in enumerate(settings):
         if setting_key(i) in outputs:
             io.write_json(dict(setting), outputs[setting_key(i)])

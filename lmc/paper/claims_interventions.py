@@ -202,7 +202,7 @@ def figure3_claims(f3: pd.DataFrame | None) -> list[Verdict]:
     others = [] if f3 is None else sorted(set(f3.loc[~f3["dataset"].isin(COMPLEXITY), "dataset_title"]))
     what = ("two of the paper's datasets (MNIST, CIFAR-10, CIFAR-100, Tiny-ImageNet) at one depth and rate "
             "in Figure 3: nothing to rank" + "".join(f"; {o}: not one of the paper's datasets, not ranked"
-                                                      for o in others))
+                                                     for o in others))
     return (per_group(COMPLEX, f3, {"dataset"}, _by_complexity("test_normalised_barrier"), what)
             + per_group(GAP, f3, {"dataset"}, _by_complexity(_gap), what))
 

@@ -76,7 +76,7 @@ class Cells:
 
 
 def record(cell: int, g: pd.DataFrame, row: str, column: str, metric: str, split: str,
-            s: Summary) -> dict[str, Any]:
+           s: Summary) -> dict[str, Any]:
     """One tidy line of an artefact's .csv: where it sits, its setting, its statistics (in %)."""
     first = g.iloc[0]
     rec: dict[str, Any] = {"cell": cell, "row": row, "column": column, "metric": metric, "split": split}

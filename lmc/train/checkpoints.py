@@ -17,7 +17,7 @@ from lmc.util.logs import log
 
 
 def resume(state_path: str | None, key: Mapping[str, Any], group: Members,
-            optimizer: torch.optim.Optimizer) -> tuple[int, list[dict[str, Any]], list[bool]]:
+           optimizer: torch.optim.Optimizer) -> tuple[int, list[dict[str, Any]], list[bool]]:
     """Load the checkpointed state into the members' parameters and `optimizer` if
     `state_path` exists; returns (start epoch, metric rows so far, diverged flags)."""
     members = len(group)
@@ -49,8 +49,8 @@ def _set_aside(state_path: str, suffix: str, why: str, members: int) -> tuple[in
 
 
 def checkpoint(state_path: str, key: Mapping[str, Any], epoch: int, rows: list[dict[str, Any]],
-                diverged: list[bool], params: Mapping[str, torch.Tensor],
-                optimizer: torch.optim.Optimizer) -> None:
+               diverged: list[bool], params: Mapping[str, torch.Tensor],
+               optimizer: torch.optim.Optimizer) -> None:
     """Atomically save everything a resumed run needs after `epoch` epochs."""
     io.save_state({"key": key, "epoch": epoch, "rows": rows, "diverged": diverged,
                    "params": {k: v.detach().cpu() for k, v in params.items()},
