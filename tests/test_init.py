@@ -376,6 +376,6 @@ def test_captions_and_titles_name_the_initialisation():
     agg = pd.DataFrame({"cell": [0, 0, 1, 1], "pair": [0, 1, 0, 1], "dataset_title": "MNIST", "epochs": 2,
                         "label": "", "model": "mlp", "init": ["torch_default"] * 2 + ["kaiming_normal"] * 2,
                         "init_scale": [1.0, 1.0, 0.5, 0.5]})
-    assert summary.provenance(agg) == ("MNIST; 2 pair(s) per setting; 2 epochs; "
+    assert summary.basis(agg) == ("MNIST; 2 pair(s) per setting; 2 epochs; "
                                        "init torch_default, kaiming_normal ×0.5")
     assert names.cell_titles(agg) == {0: "init torch_default, init ×1", 1: "init kaiming_normal, init ×0.5"}

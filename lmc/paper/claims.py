@@ -28,7 +28,7 @@ from lmc.paper.claims_interventions import adam_mlp_claims, figure2_claims, figu
 from lmc.paper.claims_linear import figure1_claims, table1_claims
 from lmc.paper.verdicts import NOT_SUPPORTED, NOT_TESTABLE, SUPPORTED, THRESHOLD, Cell, Verdict
 from lmc.report.layout import Table
-from lmc.report.summary import provenance
+from lmc.report.summary import basis
 
 __all__ = ["NOT_SUPPORTED", "NOT_TESTABLE", "SUPPORTED", "THRESHOLD", "Cell", "Verdict", "check_claims",
            "claims_table"]
@@ -55,7 +55,7 @@ def claims_table(barriers: Mapping[str, pd.DataFrame]) -> Table:
                              "std": c.std, "pairs": c.pairs, "diverged": c.diverged,
                              "not_trained": bool(c.untrained)}
                             for v in verdicts for c in (v.cells or none)])
-    stands = "; ".join(f"{k}: {provenance(agg)}" for k, agg in barriers.items())
+    stands = "; ".join(f"{k}: {basis(agg)}" for k, agg in barriers.items())
     caption = ("The paper's qualitative claims checked against this run's results (test error barrier, "
                "Eq. 1, in %, mean ± std over pairs; Figure 3: normalised barrier, Eq. 2). "
                f"{stands or 'No results'}.")

@@ -44,7 +44,7 @@ def _epochs_text(r: Mapping[str, Any]) -> str:
     return f"{here} / {int(r['paper_epochs'])}"
 
 
-def _provenance(frame: pd.DataFrame) -> str:
+def _basis(frame: pd.DataFrame) -> str:
     run = frame[(frame["verdict"] != NOT_RUN) & (frame["metric"] != "parameters")]
     if not len(run):
         return "No trained cell of the paper was run by this config."
@@ -62,7 +62,7 @@ def figure_caption(frame: pd.DataFrame) -> str:
     printed = frame[cellwise]
     cells_run = printed[printed["verdict"] != NOT_RUN]
     return (f"Paper comparison: this project (y) against the paper (x), {cells_run['id'].nunique()} of "
-            f"{printed['id'].nunique()} printed barrier and accuracy cells run. {_provenance(frame)}")
+            f"{printed['id'].nunique()} printed barrier and accuracy cells run. {_basis(frame)}")
 
 
 def counts_text(frame: pd.DataFrame) -> str:
@@ -86,7 +86,7 @@ def comparison_table(frame: pd.DataFrame, threshold: float) -> Table:
                      _fmt(r["difference"], decimals), verdict])
     caption = ("Every number the paper prints in Tables 1–4 and the values its text states, beside this "
                "project's result for the same setting (matched on dataset, model, depth, batch size, "
-               f"optimiser, learning rate, warm-up, ...). {_provenance(frame)}")
+               f"optimiser, learning rate, warm-up, ...). {_basis(frame)}")
     notes = [
         f"Verdicts: {counts_text(frame)}.",
         "Error barriers (Eq. 1, %): agree when the paper's value and every pair here lie on the same side "

@@ -15,8 +15,8 @@ from lmc.config.artefacts import title as artefact_title
 from lmc.report import analyses_plots, names, plots
 from lmc.report.layout import Cells, Table, layout
 from lmc.report.render import write_table
+from lmc.report.summary import basis
 from lmc.report.summary import cells as setting_cells
-from lmc.report.summary import provenance
 from lmc.util import io
 
 VARIANTS = {"single": "layer l averaged", "cumulative": "layers 1..l averaged"}
@@ -38,7 +38,7 @@ def layerwise_table(agg: pd.DataFrame, lw: pd.DataFrame, title: str) -> Table:
     header, body, _ = layout(out.entries, corner="setting: layer")
     caption = (f"Layer-wise error barriers (in %) of {title}: the network A (and B) with one "
                "layer (or layers 1..l) replaced by the average of A's and B's, against ½(E(A)+E(B)), as in "
-               f"Eq. 1 (beyond the paper; Adilova et al. 2024). {provenance(agg)}.")
+               f"Eq. 1 (beyond the paper; Adilova et al. 2024). {basis(agg)}.")
     notes = ["Mean ± std over pairs and over both ends (A and B with the same layers averaged).",
              "A layer is a module's weight and bias together; with every layer averaged the network is the "
              "midpoint Θ(½) of the linear path."]
@@ -54,7 +54,7 @@ def render_layerwise(artefact: str, barriers_csv: str, cells: Sequence[Mapping[s
     table = layerwise_table(agg, lw, title)
     write_table(table, outputs)
     fig = analyses_plots.layerwise_heatmap(lw, names.cell_titles(agg),
-                                           f"{title}: layer-wise test error barrier ({provenance(agg)})")
+                                           f"{title}: layer-wise test error barrier ({basis(agg)})")
     plots.save(fig, outputs["fig_png"], outputs["fig_pdf"])
     return table
 
@@ -69,5 +69,5 @@ def render_plane(artefact: str, barriers_csv: str, cells: Sequence[Mapping[str, 
         with open(c["anchors_json"]) as f:
             anchors = json.load(f)["anchors"]
         panels.append((f"{titles[int(c['cell'])]}, pair {c['pair']}", frame, anchors))
-    title = f"{artefact_title(artefact)}: test error on the plane through Θ₀, A and B ({provenance(agg)})"
+    title = f"{artefact_title(artefact)}: test error on the plane through Θ₀, A and B ({basis(agg)})"
     plots.save(analyses_plots.plane_figure(panels, title), outputs["png"], outputs["pdf"])

@@ -11,7 +11,7 @@ import pandas as pd
 
 from lmc.report.layout import Cells, Table, layout
 from lmc.report.names import setup_name
-from lmc.report.summary import cells, endpoint_accuracies, provenance
+from lmc.report.summary import basis, cells, endpoint_accuracies
 
 UNIT_TITLES = {"epochs": "epochs", "steps": "steps"}
 
@@ -72,7 +72,7 @@ def instability(agg: pd.DataFrame) -> Table:
     caption = (
         "Error barriers (Eq. 1, in %) between A and B spawned from one trunk after k "
         f"{unit} (k ∈ {{{points}}}) and trained to the end with different data orders; k = 0 is the "
-        f"pair itself (beyond the paper; Frankle et al. 2020). {provenance(agg)}."
+        f"pair itself (beyond the paper; Frankle et al. 2020). {basis(agg)}."
     )
     notes = NOTES + [
         "The trunk starts from the pair's initialisation with its own data order; A and B continue "
@@ -87,6 +87,6 @@ def barrier_over_time(agg: pd.DataFrame) -> Table:
     header, body, out = _by_step(agg, "epoch", "t =", "setup (epoch t)")
     caption = (
         "Error barriers (Eq. 1, in %) between the snapshots A_t and B_t of a "
-        f"pair after epoch t, and their test accuracy (beyond the paper). {provenance(agg)}."
+        f"pair after epoch t, and their test accuracy (beyond the paper). {basis(agg)}."
     )
     return Table("Barrier over time", caption, header, body, _numbers(out, "epoch"), NOTES)

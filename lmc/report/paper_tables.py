@@ -29,7 +29,7 @@ from lmc.report.names import (
     optimizer_title,
     setup_name,
 )
-from lmc.report.summary import cells, endpoint_accuracies, provenance
+from lmc.report.summary import basis, cells, endpoint_accuracies
 
 BARRIER_NOTE = ("Barrier B = max_α E(Θ(α)) − ½(E(A)+E(B)) over α ∈ {0, 0.1, …, 1} (Eq. 1); "
                 "`*` marks a setting where a pair diverged.")
@@ -73,7 +73,7 @@ def table1(agg: pd.DataFrame) -> Table:
     groups = header_groups(cols, 2, lambda k: f"{optimizer_title(k[0])} {lr_title(k[0], k[1])}")
     sub = ["L-layer, batch size"] + [k[2].capitalize() for k in cols]
     caption = ("Test and train error barriers (Eq. 1, in %) of L-layer linear networks across optimisation "
-               f"schemes (optimiser / learning rate / batch size BS) (paper Table 1). {provenance(agg)}.")
+               f"schemes (optimiser / learning rate / batch size BS) (paper Table 1). {basis(agg)}.")
     notes = [PAIRS_NOTE, BARRIER_NOTE, *_accuracy_note(agg)]
     return Table("Table 1", caption, header, body, out.frame(), notes, groups, sub)
 
@@ -96,7 +96,7 @@ def table2(agg: pd.DataFrame) -> Table:
     header, body, _ = layout(out.entries)
     n = len(groups)
     caption = (f"Error barriers (Eq. 1, in %) of a 1-hidden-layer ReLU MLP under {n} optimisation "
-               f"setup{'s' if n != 1 else ''} (paper Table 2: five). {provenance(agg)}.")
+               f"setup{'s' if n != 1 else ''} (paper Table 2: five). {basis(agg)}.")
     notes = [PAIRS_NOTE, BARRIER_NOTE, "Acc_test is the endpoints' test accuracy (A and B pooled)."]
     return Table("Table 2", caption, header, body, out.frame(), notes)
 
@@ -118,7 +118,7 @@ def figure1(agg: pd.DataFrame) -> Table:
     header, body, _ = layout(out.entries, corner="depth, split")
     caption = ("Error barrier (Eq. 1, in %) against the negative slope p of the Leaky-ReLU (p = 0: ReLU, "
                f"p → 1: linear) for MLPs of several depths trained with {lrs_phrase(agg)} (paper Figure 1). "
-               f"{provenance(agg)}.")
+               f"{basis(agg)}.")
     return Table("Figure 1", caption, header, body, out.frame(), [PAIRS_NOTE, BARRIER_NOTE])
 
 
@@ -138,7 +138,7 @@ def figure2(agg: pd.DataFrame) -> Table:
     header, body, _ = layout(out.entries, corner="hidden layer")
     notes = [PAIRS_NOTE, BARRIER_NOTE, _figure2_shapes(agg)]
     caption = ("Error barriers (Eq. 1, in %) when the hidden layer of the 1-hidden-layer model is "
-               f"{models_phrase(agg)}, trained with {lrs_phrase(agg)} (paper Figure 2). {provenance(agg)}.")
+               f"{models_phrase(agg)}, trained with {lrs_phrase(agg)} (paper Figure 2). {basis(agg)}.")
     return Table("Figure 2", caption, header, body, out.frame(), notes)
 
 
@@ -175,7 +175,7 @@ def _normalised_table(agg: pd.DataFrame, title: str, paper: str) -> Table:
         out.add(c, g, row, depth_lr(f), "test_accuracy", "test", endpoint_accuracies(g))
     header, body, _ = layout(out.entries, corner="dataset")
     caption = ("Normalised performance-aware barrier (Eq. 2, in %) of L-layer ReLU MLPs "
-               f"trained with {lrs_phrase(agg)}, per dataset (paper {paper}). {provenance(agg)}.")
+               f"trained with {lrs_phrase(agg)}, per dataset (paper {paper}). {basis(agg)}.")
     return Table(title, caption, header, body, out.frame(), [PAIRS_NOTE, NORMALISED_NOTE])
 
 
@@ -199,7 +199,7 @@ def table4(agg: pd.DataFrame) -> Table:
                 keys=((f["dataset"],), (as_int(f["depth"]), f["optimizer"], float(f["lr"]))))
     header, body, _ = layout(out.entries, corner="dataset")
     caption = ("Test accuracies (%) reached on each dataset by L-layer ReLU MLPs trained with "
-               f"{lrs_phrase(agg)}: the endpoints of the Figure 3 runs (paper Table 4). {provenance(agg)}.")
+               f"{lrs_phrase(agg)}: the endpoints of the Figure 3 runs (paper Table 4). {basis(agg)}.")
     notes = ["Mean ± std over the endpoints A and B of every pair; "
              "`*` marks a setting where a pair diverged.",
              "No data augmentation (paper App. E)."]
@@ -226,7 +226,7 @@ def initialisation(agg: pd.DataFrame) -> Table:
     caption = ("Test and train error barriers (Eq. 1, in %) of the minimal model (1-hidden-layer ReLU MLP) "
                "against the initialisation: scheme (torch_default = each layer's reset_parameters(); "
                "Kaiming / Xavier with zero biases) and a scale on the initial weights (beyond the paper). "
-               f"{provenance(agg)}.")
+               f"{basis(agg)}.")
     notes = [PAIRS_NOTE, BARRIER_NOTE,
              "init scale ×s multiplies every initial weight matrix (not the biases) by s; "
              "×1 is the scheme itself."]

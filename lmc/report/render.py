@@ -35,7 +35,7 @@ def render_artefact(artefact: str, barriers_csv: str, paths_csv: str | None,
         title = f"{table.title}: {table.caption}"
         plots.save(plots.FIGURES[artefact](agg, title), outputs["png"], outputs["pdf"])
     if "paths_png" in outputs:
-        title = f"{table.title}: error along the linear path ({summary.provenance(agg)})"
+        title = f"{table.title}: error along the linear path ({summary.basis(agg)})"
         titles = names.cell_titles(agg)
         for c, g in summary.cells(agg):
             if summary.is_diverged(g):

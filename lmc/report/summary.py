@@ -55,7 +55,7 @@ def endpoint_accuracies(g: pd.DataFrame) -> list[float]:
     return list(g["test_acc_a"]) + list(g["test_acc_b"])
 
 
-def provenance(agg: pd.DataFrame) -> str:
+def basis(agg: pd.DataFrame) -> str:
     """'Fashion-MNIST; 3 pair(s) per setting; 10 epochs; init torch_default': what the
     numbers stand on (the initialisation too: it moves the barriers)."""
     datasets = ", ".join(dict.fromkeys(agg["dataset_title"]))
